@@ -1,0 +1,50 @@
+# Two commands on a fresh machine with Python 3.11: `make build`, then `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+export MMM_DUCKDB_PATH ?= $(CURDIR)/warehouse/mmm.duckdb
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+DBT := $(BIN)/dbt
+
+.PHONY: setup build test pytest dbt-test demo-data benchmark docs dashboard clean
+
+$(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+setup: $(BIN)/.installed
+
+## build: install (if needed) and run `dbt build` on the shipped demo data into $(MMM_DUCKDB_PATH)
+build: setup
+	mkdir -p $(dir $(MMM_DUCKDB_PATH))
+	$(DBT) build
+
+## test: install (if needed), run pytest, then every dbt test (dbt build runs the data and unit tests)
+test: setup pytest dbt-test
+
+pytest: setup
+	$(BIN)/python -m pytest
+
+dbt-test: setup
+	mkdir -p $(dir $(MMM_DUCKDB_PATH))
+	$(DBT) build
+
+## demo-data: regenerate the shipped demo folder (deterministic: same seed, same files)
+demo-data: setup
+	$(BIN)/python -m mmm.demo --seed 7 --out data/demo
+
+benchmark: setup
+	$(BIN)/python scripts/benchmark_engine.py
+
+docs: setup
+	$(DBT) docs generate && $(DBT) docs serve --port 8080
+
+dashboard: setup
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.port 8501
+
+clean:
+	rm -rf target logs warehouse
