@@ -68,6 +68,12 @@ MARKETS: tuple[MarketSpec, ...] = (
     MarketSpec("ca", "CAD", "CA", 0.3, "weekly"),
 )
 
+# Signal-to-noise of the simulated advertiser (see README, "Demo data"): noise sd as a share of
+# mean revenue, media's share of revenue, and how much always-on budgets move between planning cycles.
+NOISE_SHARE_RANGE = (0.02, 0.04)
+MEDIA_SHARE_RANGE = (0.25, 0.4)
+ALWAYS_ON_LEVEL_SIGMA = 0.5
+
 CONTROL_AGGREGATION = {"price_index": "mean", "promo_flag": "max", "competitor_index": "mean"}
 
 
@@ -108,9 +114,14 @@ def _fourier(weeks: pd.DatetimeIndex, order: int) -> np.ndarray:
 def _spend_pattern(rng: np.random.Generator, spec: ChannelSpec, n: int, demand: np.ndarray) -> np.ndarray:
     """A weekly spend series with mean about 1 (scaled later)."""
     if spec.pattern == "always_on":
+        # budget changes every few weeks (planning cycles), demand tracking, weekly jitter
         tracking = rng.uniform(0.0, 0.5) if spec.name == "search" else rng.uniform(0.0, 0.2)
-        level = 1.0 + tracking * demand + 0.15 * np.cumsum(rng.normal(0, 0.08, n)) / np.sqrt(n) * 4
-        x = level * rng.lognormal(0.0, 0.25, n)
+        levels, t = np.empty(n), 0
+        while t < n:
+            run = int(rng.integers(4, 14))
+            levels[t:t + run] = rng.lognormal(0.0, ALWAYS_ON_LEVEL_SIGMA)
+            t += run
+        x = levels * (1.0 + tracking * demand) * rng.lognormal(0.0, 0.2, n)
     elif spec.pattern == "flighted":
         on = np.zeros(n, dtype=bool)
         t = int(rng.integers(0, 4))
@@ -179,7 +190,7 @@ def simulate_market(seed: int, market: str = "us", n_weeks: int = 156, start: st
     media = pd.DataFrame(media, index=weeks)
     media_total = media.to_numpy().sum(axis=1)
 
-    media_share = rng.uniform(0.2, 0.35)
+    media_share = rng.uniform(*MEDIA_SHARE_RANGE)
     base_level = media_total.mean() * (1 - media_share) / media_share
     t = np.arange(n) / n
     trend = base_level * rng.uniform(-0.1, 0.25) * t
@@ -201,7 +212,7 @@ def simulate_market(seed: int, market: str = "us", n_weeks: int = 156, start: st
                                "competitor_index": comp_part}, index=weeks)
     components = pd.concat([components, media], axis=1)
     expected = components.to_numpy().sum(axis=1)
-    noise = rng.normal(0, rng.uniform(0.03, 0.05) * expected.mean(), n)
+    noise = rng.normal(0, rng.uniform(*NOISE_SHARE_RANGE) * expected.mean(), n)
     revenue = np.round(expected + noise, 2)
     controls = pd.DataFrame({"price_index": price, "promo_flag": promo, "competitor_index": competitor}, index=weeks)
 
