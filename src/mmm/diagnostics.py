@@ -509,7 +509,8 @@ def identification_warnings(
                 found = True
                 rows.append(_row("vif", c, val, th["vif"], "warn",
                                  f"{c} is largely predictable from the other channels (VIF {val:.1f}); the "
-                                 "model cannot tell its effect apart from theirs, so its share is uncertain."))
+                                 "model cannot tell its effect apart from theirs, so its share is "
+                                 "uncertain."))
         if not found:
             ok("vif", th["vif"], "No channel's spend pattern is explained by the other channels.",
                float(v.max()) if len(v) else math.nan)
@@ -562,7 +563,8 @@ def identification_warnings(
                                  f"ROI runs from {_fmt(lo)} to {_fmt(hi)} around {_fmt(est)}; treat it as a "
                                  "rough guide and consider a lift test."))
         if not found:
-            ok("roi_interval_wide", th["roi_relative_width"], "Every channel's ROI range is reasonably narrow.")
+            ok("roi_interval_wide", th["roi_relative_width"],
+               "Every channel's ROI range is reasonably narrow.")
 
     # negative baseline
     if baseline is not None:
