@@ -318,7 +318,8 @@ def test_identification_warnings_fire_on_constructed_problems():
     })
     vifs = pd.Series({"search": 14.2, "social": 14.0, "tv": 1.3, "email": 1.1, "print": math.inf})
     roi = pd.DataFrame({"estimate": [2.0, 1.0, 1.5, 3.0, -0.2], "lower": [1.5, 0.08, 1.0, 0.5, -0.3],
-                        "upper": [2.6, 1.3, 2.1, 9.0, -0.1]}, index=["search", "social", "tv", "email", "ooh"])
+                        "upper": [2.6, 1.3, 2.1, 9.0, -0.1]},
+                       index=["search", "social", "tv", "email", "ooh"])
     baseline = demand - 9e5  # dips below zero in the seasonal trough
     table = dg.identification_warnings(spend, vifs=vifs, demand=demand, roi=roi, baseline=baseline)
 
