@@ -439,7 +439,7 @@ def optimize_allocation_global(responses: Sequence[Response], current: ArrayLike
     """Reference global maximiser of R(x) on the same feasible set (slow; for tests and checks).
 
     * ``method="grid"`` (up to 3 free channels): R evaluated on a dense grid; with two free channels
-      x_1 takes ``grid_points`` values in its range and x_2 = B - x_1; with three, (x_1, x_2) take
+      x_1 takes 100 ``grid_points`` values in its range and x_2 = B - x_1; with three, (x_1, x_2) take
       ``grid_points`` values each (x_3 = B - x_1 - x_2, kept when within its bounds).
     * ``method="differential_evolution"``: over z in [0, 1]^C with x = project(lower + z (upper -
       lower)), which maps the box onto the feasible set, so the budget equality always holds.
@@ -468,7 +468,8 @@ def _dense_grid(responses: Sequence[Response], lo: np.ndarray, up: np.ndarray, b
         return np.array([budget])
     if lo.size > 3:
         raise ValueError("the dense grid handles at most 3 free channels")
-    axes = [np.linspace(lo[c], up[c], n) for c in range(lo.size - 1)]
+    # one free axis with two channels: afford a finer grid
+    axes = [np.linspace(lo[c], up[c], n if lo.size == 3 else 100 * n) for c in range(lo.size - 1)]
     mesh = np.meshgrid(*axes, indexing="ij") if lo.size == 3 else axes
     points = [m.ravel() for m in mesh]
     last = budget - np.sum(points, axis=0)
