@@ -1,0 +1,72 @@
+"""Readable numbers: money as $1.2M / $45.6k / $950, shares as 12.3%, ratios as 1.35x."""
+
+from __future__ import annotations
+
+import math
+
+CURRENCY_SYMBOL = "$"  # money is in the reporting currency (dbt var `reporting_currency`, default USD)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def money(value: object, signed: bool = False) -> str:
+    """Money with a k/M/B suffix: 1234567 -> '$1.23M', -45600 -> '-$45.6k', 950 -> '$950'."""
+    if _is_missing(value):
+        return "–"
+    amount = float(value)  # type: ignore[arg-type]
+    sign = "-" if amount < 0 else ("+" if signed and amount > 0 else "")
+    size = abs(amount)
+    for divisor, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= divisor:
+            scaled = size / divisor
+            digits = 2 if scaled < 10 else (1 if scaled < 100 else 0)
+            return f"{sign}{CURRENCY_SYMBOL}{scaled:.{digits}f}{suffix}"
+    return f"{sign}{CURRENCY_SYMBOL}{size:,.0f}"
+
+
+def money_range(lower: object, upper: object, signed: bool = False) -> str:
+    """'$1.10M – $1.45M' (an interval)."""
+    return f"{money(lower, signed)} – {money(upper, signed)}"
+
+
+def share(value: object, signed: bool = False) -> str:
+    """A fraction as a percentage: 0.123 -> '12.3%'."""
+    if _is_missing(value):
+        return "–"
+    return f"{float(value) * 100:{'+' if signed else ''}.1f}%"  # type: ignore[arg-type]
+
+
+def ratio(value: object) -> str:
+    """Return per dollar spent: 1.346 -> '1.35'."""
+    if _is_missing(value):
+        return "–"
+    return f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
+def number(value: object) -> str:
+    """A plain figure with sensible precision (diagnostics mix R², percentages and counts)."""
+    if _is_missing(value):
+        return "–"
+    amount = float(value)  # type: ignore[arg-type]
+    if amount == int(amount) and abs(amount) < 1e6:
+        return f"{int(amount):,}"
+    if abs(amount) >= 100:
+        return f"{amount:,.0f}"
+    return f"{amount:.3g}" if abs(amount) < 1 else f"{amount:.2f}"
+
+
+STATUS_ICON = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
+
+
+def status(value: object) -> str:
+    """'ok' -> '✅ ok' (unknown statuses are shown as they are)."""
+    text = "" if value is None else str(value)
+    icon = STATUS_ICON.get(text.lower())
+    return f"{icon} {text}" if icon else text

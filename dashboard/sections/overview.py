@@ -1,0 +1,86 @@
+"""Overview: actual vs fitted revenue, fit quality, stacked weekly contributions."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+import charts
+import common
+import formatting as fmt
+
+TOKENS = {"r2": "R²", "mape": "MAPE", "nrmse": "NRMSE", "rmse": "RMSE", "vif": "VIF", "rssd": "RSSD",
+          "dw": "Durbin-Watson", "squared": "squared", "roi": "ROI", "mroi": "marginal ROI"}
+HEADLINE_PATTERNS = ("r2", "r_squared", "mape", "nrmse", "durbin")  # shown as big figures, in this order
+
+
+def metric_label(metric: str) -> str:
+    """'holdout_mape' -> 'Holdout MAPE', 'durbin_watson' -> 'Durbin watson'."""
+    words = [TOKENS.get(word, word) for word in re.split(r"[_\s]+", str(metric)) if word]
+    text = " ".join(words).replace("durbin watson", "Durbin-Watson")
+    return text[:1].upper() + text[1:]
+
+
+def metric_value(metric: str, value: float) -> str:
+    """Percentages for error rates stored as fractions, plain figures otherwise."""
+    if "mape" in str(metric).lower() and pd.notna(value) and abs(value) < 5:
+        return fmt.share(value)
+    return fmt.number(value)
+
+
+market = common.header("Overview", "How well the model reproduces weekly revenue, and where revenue came from.")
+
+fitted = common.table_for_market("fct_fitted_revenue", market).sort_values("week_start_date")
+holdout = fitted[fitted["is_holdout"].fillna(False).astype(bool)]
+total_actual, total_fitted = fitted["actual_revenue"].sum(), fitted["fitted_revenue"].sum()
+first, last = pd.to_datetime(fitted["week_start_date"]).min(), pd.to_datetime(fitted["week_start_date"]).max()
+
+cols = st.columns(4)
+cols[0].metric("Weeks modelled", f"{len(fitted)}", help=f"{first:%d %b %Y} to {last:%d %b %Y}")
+cols[1].metric("Actual revenue", fmt.money(total_actual), help="Sum over all weeks shown")
+cols[2].metric("Fitted revenue", fmt.money(total_fitted), help="Sum over all weeks shown")
+cols[3].metric("Holdout weeks", f"{len(holdout)}",
+               help="Weeks kept out of the fit and used to check the forecast (shaded in the chart)")
+
+st.altair_chart(charts.fitted_vs_actual(fitted), width="stretch")
+st.caption("The blue band is the model's interval for fitted revenue. Shaded weeks on the right were held "
+           "out of the fit: if the actual line stays inside the band there, the model predicts well.")
+
+st.subheader("Fit quality")
+diagnostics = common.table_for_market("fct_diagnostics", market, stop=False)
+if diagnostics is not None:
+    names = diagnostics["metric"].astype(str)
+    headline = [m for pattern in HEADLINE_PATTERNS for m in names if pattern in m.lower()]
+    headline = list(dict.fromkeys(headline))[:6] or list(names[:4])
+    rows = diagnostics.set_index("metric")
+    fig_cols = st.columns(len(headline))
+    for col, metric in zip(fig_cols, headline):
+        row = rows.loc[metric]
+        col.metric(metric_label(metric), metric_value(metric, row["value"]),
+                   delta=fmt.status(row["status"]), delta_color="off", delta_arrow="off",
+                   help=f"{row.get('note', '')} (threshold {metric_value(metric, row['threshold'])})")
+    problems = diagnostics[diagnostics["status"].astype(str).str.lower().isin(["warn", "fail"])]
+    for _, row in problems.iterrows():
+        st.warning(f"**{metric_label(row['metric'])}** is {metric_value(row['metric'], row['value'])} "
+                   f"(threshold {metric_value(row['metric'], row['threshold'])}): {row.get('note', '')}")
+    with st.expander("All diagnostics"):
+        st.dataframe(pd.DataFrame({
+            "Check": diagnostics["metric"].map(metric_label),
+            "Value": [metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["value"])],
+            "Threshold": [metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["threshold"])],
+            "Status": diagnostics["status"].map(fmt.status),
+            "What it means": diagnostics.get("note", ""),
+        }), hide_index=True, width="stretch")
+
+st.subheader("Weekly contributions")
+contributions = common.table_for_market("fct_contributions", market, stop=False)
+if contributions is not None:
+    labels = common.channel_labels(market)
+    st.altair_chart(charts.stacked_contributions(contributions, labels), width="stretch")
+    channel_total = contributions.loc[contributions["component_type"] == "channel", "contribution"].sum()
+    all_total = contributions["contribution"].sum()
+    st.caption(f"Grey bars are the baseline (revenue the model expects without media); coloured bars are "
+               f"channels. Media drove {fmt.money(channel_total)} of {fmt.money(all_total)} fitted revenue "
+               f"({fmt.share(channel_total / all_total if all_total else float('nan'))}).")
