@@ -1,0 +1,141 @@
+{{ config(materialized="table") }}
+
+-- Every raw lift-test row, parsed and converted at the as-of FX rate of end_date, with the first
+-- quarantine rule it fails (null = staged).
+-- Rule order: missing_key, unparseable_date, invalid_date_range, future_date, non_numeric_value,
+-- negative_value (standard error), unknown_currency, no_fx_rate, duplicate_row, duplicate_key
+-- (experiment_id seen earlier with other values: the first valid row in file order is kept).
+with raw as (
+
+    select * from {{ ref('base_raw__lift_tests') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('stg_raw__fx_rates') }}
+
+),
+
+parsed as (
+
+    select
+        raw_row_id,
+        raw_experiment_id,
+        raw_market,
+        raw_channel,
+        raw_start_date,
+        raw_end_date,
+        raw_incremental_revenue,
+        raw_incremental_revenue_se,
+        raw_currency,
+        nullif(trim(raw_experiment_id), '') as experiment_id,
+        {{ mmm_normalise_name('raw_market') }} as market,
+        {{ mmm_normalise_name('raw_channel') }} as channel,
+        {{ mmm_parse_date('raw_start_date') }} as start_date,
+        {{ mmm_parse_date('raw_end_date') }} as end_date,
+        {{ mmm_parse_number('raw_incremental_revenue') }} as incremental_revenue_original,
+        {{ mmm_parse_number('raw_incremental_revenue_se') }} as incremental_revenue_se_original,
+        {{ mmm_normalise_currency('raw_currency') }} as original_currency
+    from raw
+
+),
+
+converted as (
+
+    {{ mmm_join_fx_rate('parsed', 'end_date', 'original_currency', 'fx_rates', 'raw_row_id') }}
+
+),
+
+row_rules as (
+
+    select
+        converted.*,
+        case
+            when experiment_id is null or market is null or channel is null or original_currency is null then 'missing_key'
+            when start_date is null or end_date is null then 'unparseable_date'
+            when end_date < start_date then 'invalid_date_range'
+            when end_date > {{ mmm_as_of_date() }} then 'future_date'
+            when incremental_revenue_original is null or incremental_revenue_se_original is null then 'non_numeric_value'
+            when incremental_revenue_se_original < 0 then 'negative_value'
+            when not is_known_currency then 'unknown_currency'
+            when fx_rate_to_reporting is null then 'no_fx_rate'
+        end as row_rule
+    from converted
+
+),
+
+ranked as (
+
+    select
+        row_rules.*,
+        row_number() over (
+            partition by row_rule is null, experiment_id, market, channel, start_date, end_date,
+                incremental_revenue_original, incremental_revenue_se_original, original_currency
+            order by raw_row_id
+        ) as exact_rank,
+        row_number() over (partition by row_rule is null, experiment_id order by raw_row_id) as key_rank,
+        min(raw_row_id) over (partition by row_rule is null, experiment_id) as first_raw_row_id
+    from row_rules
+
+),
+
+final as (
+
+    select
+        raw_row_id,
+        raw_experiment_id,
+        raw_market,
+        raw_channel,
+        raw_start_date,
+        raw_end_date,
+        raw_incremental_revenue,
+        raw_incremental_revenue_se,
+        raw_currency,
+        experiment_id,
+        market,
+        channel,
+        start_date,
+        end_date,
+        incremental_revenue_original,
+        incremental_revenue_se_original,
+        original_currency,
+        fx_rate_to_reporting,
+        incremental_revenue_original * fx_rate_to_reporting as incremental_revenue_reporting,
+        incremental_revenue_se_original * fx_rate_to_reporting as incremental_revenue_se_reporting,
+        case
+            when row_rule is not null then row_rule
+            when exact_rank > 1 then 'duplicate_row'
+            when key_rank > 1 then 'duplicate_key'
+        end as quarantine_rule,
+        case
+            when row_rule = 'missing_key' then
+                case
+                    when experiment_id is null then 'experiment_id is blank'
+                    when market is null then 'market is blank'
+                    when channel is null then 'channel is blank'
+                    else 'currency is blank'
+                end
+            when row_rule = 'unparseable_date' then
+                case
+                    when start_date is null then 'start_date ' || {{ mmm_quote_raw('raw_start_date') }} || ' is not a date (expected YYYY-MM-DD)'
+                    else 'end_date ' || {{ mmm_quote_raw('raw_end_date') }} || ' is not a date (expected YYYY-MM-DD)'
+                end
+            when row_rule = 'invalid_date_range' then 'end_date ' || cast(end_date as varchar) || ' is before start_date ' || cast(start_date as varchar)
+            when row_rule = 'future_date' then 'end_date ' || cast(end_date as varchar) || ' is after as_of_date ' || cast({{ mmm_as_of_date() }} as varchar)
+            when row_rule = 'non_numeric_value' then
+                case
+                    when incremental_revenue_original is null then 'incremental_revenue ' || {{ mmm_quote_raw('raw_incremental_revenue') }} || ' is not a number'
+                    else 'incremental_revenue_se ' || {{ mmm_quote_raw('raw_incremental_revenue_se') }} || ' is not a number'
+                end
+            when row_rule = 'negative_value' then 'incremental_revenue_se ' || {{ mmm_quote_raw('raw_incremental_revenue_se') }} || ' is negative'
+            when row_rule = 'unknown_currency' then 'currency ' || original_currency || ' is neither USD, the reporting currency ({{ mmm_reporting_currency() }}) nor in raw_fx_rates'
+            when row_rule = 'no_fx_rate' then 'no FX rate to convert ' || original_currency || ' to {{ mmm_reporting_currency() }} on or before ' || cast(end_date as varchar) || ' in raw_fx_rates'
+            when exact_rank > 1 then 'exact duplicate of raw row ' || cast(first_raw_row_id as varchar) || ', which is kept'
+            when key_rank > 1 then 'experiment_id ' || experiment_id || ' already appears in raw row ' || cast(first_raw_row_id as varchar) || ', which is kept'
+        end as quarantine_reason
+    from ranked
+
+)
+
+select * from final
