@@ -182,8 +182,9 @@ class MarketFit:
         out["contribution_share"] = out["contribution"] / total_c if total_c > 0 else 0.0
         notes = self.warnings[self.warnings["status"] != "ok"]
         out["warnings"] = [
-            "; ".join(notes.loc[notes["channel"].astype(str).str.split(" & ").apply(lambda cs, n=name: n in cs),
-                                "message"]) for name in out["channel"]]
+            "; ".join(m.rstrip(".") for m in notes.loc[
+                notes["channel"].astype(str).str.split(" & ").apply(lambda cs, n=name: n in cs), "message"])
+            for name in out["channel"]]
         return out
 
     def response_curves(self, n_points: int = 41) -> pd.DataFrame:
