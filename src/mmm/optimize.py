@@ -17,6 +17,7 @@ revenue (mean over draws).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,17 @@ from scipy.optimize import differential_evolution, minimize
 from mmm.response import ParametricResponse, Response
 from mmm.saturation import apply_saturation, saturation_derivative
 
+try:  # optional: SciPy >= 1.15's SLSQP calls LAPACK, and multi-threaded OpenBLAS makes these tiny
+    # problems 10-30x slower on a busy machine (scipy/scipy#22438); run the solves single-threaded
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - without it, set OPENBLAS_NUM_THREADS=1 in the environment
+    threadpool_limits = None
+
 _ATOL = 1e-9  # relative tolerance used for feasibility and bound checks
+
+
+def _single_threaded_blas() -> AbstractContextManager:
+    return threadpool_limits(limits=1, user_api="blas") if threadpool_limits else nullcontext()
 
 
 @dataclass(frozen=True, eq=False)
@@ -422,11 +433,13 @@ def optimize_allocation(responses: Sequence[Response], current: ArrayLike, lower
     trivial = _trivial(setup)
     if trivial is not None:
         return trivial
-    best, start_name, solves = _multi_start(setup, seed, n_starts, grid_steps)
+    with _single_threaded_blas():
+        best, start_name, solves = _multi_start(setup, seed, n_starts, grid_steps)
     x = _full(setup, best.x)
     method = f"SLSQP multi-start ({solves} local solves; best from the {start_name} start)"
     current_value = float(_values(setup.responses, setup.current, "revenue").sum())
-    if _is_feasible(setup.current, setup) and current_value > float(_values(setup.responses, x, "revenue").sum()):
+    optimal_value = float(_values(setup.responses, x, "revenue").sum())
+    if _is_feasible(setup.current, setup) and current_value > optimal_value:
         return _result(setup, setup.current.copy(), best.success, method + "; kept the current allocation",
                        "no allocation found better than the current one", solves)
     message = "" if best.success else "the local solver did not report convergence; best feasible point kept"
@@ -545,7 +558,8 @@ def max_budget_for_target_mroi(responses: Sequence[Response], lower: ArrayLike, 
     ok = [r.marginal_roi >= target_mroi for r in results]
     if ok[-1]:
         return TargetBudgetResult(target_mroi, b_hi, True, results[-1].marginal_roi, results[-1],
-                                  "the upper bounds limit the budget before the marginal ROI reaches the target")
+                                  "the upper bounds limit the budget before the marginal ROI "
+                                  "reaches the target")
     if not any(ok):
         best = max(results, key=lambda r: r.marginal_roi)
         return TargetBudgetResult(target_mroi, None, False, best.marginal_roi, best,

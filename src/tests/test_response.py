@@ -31,7 +31,8 @@ def closed_form(kind: str, params: dict, beta: float, x: np.ndarray) -> np.ndarr
 def test_parametric_revenue_matches_closed_form(kind, params):
     x = np.array([0.0, 1.0, 10.0, 40.0, 150.0, 1000.0])
     response = ParametricResponse(250.0, kind, params)
-    np.testing.assert_allclose(response.revenue(x), closed_form(kind, params, 250.0, x), rtol=1e-12, atol=1e-12)
+    expected = closed_form(kind, params, 250.0, x)
+    np.testing.assert_allclose(response.revenue(x), expected, rtol=1e-12, atol=1e-12)
     assert response.revenue(0.0) == 0.0
 
 
