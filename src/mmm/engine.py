@@ -86,11 +86,13 @@ class MarketFit:
         if not hasattr(self, "_cache"):
             media, betas, nat = [], [], []
             for zd in self.draws:
-                m, b = self.media(zd)
+                m, b = media_effects(zd, self.problem.layout, self.problem.inputs)
                 media.append(m)
                 betas.append(b)
                 nat.append(self.natural(zd))
-            self._cache = {"media": np.array(media), "beta": np.array(betas), "natural": nat}
+            media = np.array(media)  # (D, T, K): channels, then switched-off copies for lift tests
+            self._cache = {"media": media[:, :, : len(self.specs)], "media_all": media, "beta": np.array(betas),
+                           "natural": nat}
         return self._cache
 
     # ---------------------------------------------------------------- spend
@@ -236,7 +238,7 @@ class MarketFit:
         """Measured vs predicted lift of every lift test used in the fit, with a z-score."""
         rows = []
         media_all, _ = media_effects(self.z, self.problem.layout, self.problem.inputs)
-        draws = [media_effects(zd, self.problem.layout, self.problem.inputs)[0] for zd in self.draws]
+        draws = self._draw_cache()["media_all"]
         for lt in self.problem.lifts:
             pred = media_all[:, lt.channel].sum() - media_all[:, lt.column].sum()
             d = np.array([m[:, lt.channel].sum() - m[:, lt.column].sum() for m in draws])
@@ -402,13 +404,32 @@ def _check_revenue(data: MarketData, rows: list) -> None:
               f"{int((y <= 0).sum())} weeks have zero or negative revenue; check the sales data (MAPE skips them).")
 
 
+IMPLIED_MEDIA_SHARE = 0.2
+
+
+def with_default_roi_priors(data: MarketData, specs: list[ChannelSpec]) -> list[ChannelSpec]:
+    """Fill a missing ROI prior median (None/NaN) with the ROI implied by media driving 20% of revenue.
+
+    roi_0 = 0.2 * sum(revenue) / sum(all channels' spend), the same for every such channel. Useful
+    when spend is not in money units (impressions, indexes), where a median of 1 would be meaningless.
+    """
+    total = float(np.nansum(data.spend[[s.name for s in specs if s.name in data.spend]].to_numpy()))
+    implied = IMPLIED_MEDIA_SHARE * float(np.sum(data.revenue)) / total if total > 0 else 1.0
+    out = []
+    for s in specs:
+        if s.roi_prior_median is None or not np.isfinite(s.roi_prior_median) or s.roi_prior_median <= 0:
+            s = ChannelSpec(s.name, s.adstock_kind, s.max_lag, s.saturation_kind, implied, s.roi_prior_sigma)
+        out.append(s)
+    return out
+
+
 def fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig = FitConfig(), market: str = "market",
                lookback_weeks: int = 13) -> MarketFit:
     """Fit one market with uncertainty. Raises InsufficientDataError when no fit is possible."""
     t0 = time.perf_counter()
     rows: list[dict] = []
     _check_revenue(data, rows)
-    specs = usable_channels(data, specs, rows)
+    specs = with_default_roi_priors(data, usable_channels(data, specs, rows))
     if not specs:
         raise InsufficientDataError("no channel has usable spend")
     terms = lift_terms(data, [s.name for s in specs], rows)

@@ -50,6 +50,7 @@ class FitConfig:
     seed: int = 20261122
     ridge: float = 1e-4  # baseline ridge, relative (columns are standardised)
     max_iter: int = 400
+    agreement_tol: float = 1e-3  # stop multi-start once two starts agree this closely (in log posterior)
     priors: dict[str, Prior] = field(default_factory=dict)
 
 
@@ -140,34 +141,47 @@ def _lift_predictions(problem: Problem, media: np.ndarray) -> np.ndarray:
     return np.array([media[:, lt.channel].sum() - media[:, lt.column].sum() for lt in problem.lifts])
 
 
-def media_jacobian(problem: Problem, z: np.ndarray, media: np.ndarray | None = None,
-                   step: float = 1e-6) -> np.ndarray:
-    """d media[t, k] / d z_i for every z_i, shape (P, T, K) (zero for columns of other channels).
+def media_derivatives(problem: Problem, z: np.ndarray, media: np.ndarray,
+                      step: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """Derivatives the objective needs, with one media evaluation per parameter slot.
 
-    One media evaluation per slot: slot j perturbs the j-th parameter of every channel at once.
-    The ROI derivative is exact: d m_c / d log roi_c = m_c.
+    Returns d(total media on training weeks)/dz, shape (P, n_train), and d(lift_e)/dz, shape (P, E).
+    Slot j perturbs the j-th parameter of every channel at once: channel c's columns only depend on
+    channel c's parameters, so their change is that parameter's partial derivative. The ROI derivative
+    is exact: d m_c / d log roi_c = m_c.
     """
     layout, inputs = problem.layout, problem.inputs
-    if media is None:
-        media, _ = media_effects(z, layout, inputs)
-    jac = np.zeros((layout.size,) + media.shape)
-    roi_idx = set(layout.roi_index().tolist())
-    col_chan = inputs.column_channel
+    c = problem.n_channels
+    train = problem.train
+    dtotal = np.zeros((layout.size, int(train.sum())))
+    lift_ch = np.array([lt.channel for lt in problem.lifts], dtype=int)
+    lift_col = np.array([lt.column for lt in problem.lifts], dtype=int)
+    dlift = np.zeros((layout.size, len(problem.lifts)))
+    roi_idx = layout.roi_index()
+    is_roi = np.zeros(layout.size, dtype=bool)
+    is_roi[roi_idx] = True
+
+    def record(entries: np.ndarray, chans: np.ndarray, dm: np.ndarray) -> None:
+        dtotal[entries] = dm[train][:, chans].T
+        if len(lift_ch):
+            sums = dm.sum(axis=0)
+            per_lift = sums[lift_ch] - sums[lift_col]  # (E,)
+            owner = {int(ch): int(e) for ch, e in zip(chans, entries)}
+            for k, ch in enumerate(lift_ch):
+                if int(ch) in owner:
+                    dlift[owner[int(ch)], k] = per_lift[k]
+
     for j in range(layout.slots.shape[0]):
-        idx = [i for i in layout.slots[j] if i >= 0 and i not in roi_idx]
-        if not idx:
+        chans = np.flatnonzero((layout.slots[j] >= 0) & ~is_roi[np.maximum(layout.slots[j], 0)])
+        if not len(chans):
             continue
+        entries = layout.slots[j, chans]
         zp = z.copy()
-        zp[idx] += step
+        zp[entries] += step
         mp, _ = media_effects(zp, layout, inputs)
-        dm = (mp - media) / step
-        for ci in range(problem.n_channels):
-            i = layout.slots[j, ci]
-            if i >= 0 and i not in roi_idx:
-                jac[i][:, col_chan == ci] = dm[:, col_chan == ci]
-    for ci, i in enumerate(layout.roi_index()):
-        jac[i][:, col_chan == ci] = media[:, col_chan == ci]
-    return jac
+        record(entries, chans, (mp - media) / step)
+    record(roi_idx, np.arange(c), media)
+    return dtotal, dlift
 
 
 def evaluate(problem: Problem, z: np.ndarray, with_grad: bool = True) -> Evaluation:
@@ -186,12 +200,10 @@ def evaluate(problem: Problem, z: np.ndarray, with_grad: bool = True) -> Evaluat
     value = 0.5 * n * np.log(q) + 0.5 * float(dz @ dz) + 0.5 * float(lift_res @ lift_res)
     grad = np.zeros(layout.size)
     if with_grad:
-        jac = media_jacobian(problem, z, media)
-        dtotal = jac[:, problem.train, :c].sum(axis=2)  # (P, n_train)
+        dtotal, dlift = media_derivatives(problem, z, media)
         grad = -(n / q) * (dtotal @ r) + dz / layout.prior_sd
-        for lt, res in zip(problem.lifts, lift_res):
-            dlift = jac[:, :, lt.channel].sum(axis=1) - jac[:, :, lt.column].sum(axis=1)
-            grad += res / lt.se * dlift
+        if len(problem.lifts):
+            grad += dlift @ (lift_res / np.array([lt.se for lt in problem.lifts]))
     return Evaluation(value, grad, media, r, q, lift_pred)
 
 
@@ -206,7 +218,11 @@ class MapResult:
 
 
 def fit_map(problem: Problem, config: FitConfig) -> MapResult:
-    """Multi-start L-BFGS-B on J(z) within prior mean +- 5 sd; deterministic in ``config.seed``."""
+    """Multi-start L-BFGS-B on J(z) within prior mean +- 5 sd; deterministic in ``config.seed``.
+
+    Starts: the prior centre, then seeded draws around it. After two or more starts, the search stops
+    as soon as the two best optima agree (within ``agreement_tol``); otherwise all ``n_starts`` run.
+    """
     layout = problem.layout
     rng = np.random.default_rng(config.seed)
     lo = layout.prior_mean - 5 * layout.prior_sd
@@ -222,6 +238,8 @@ def fit_map(problem: Problem, config: FitConfig) -> MapResult:
         return ev.value, ev.grad
 
     for z0 in starts:
+        if len(values) >= 2 and abs(sorted(values)[1] - best.fun) < config.agreement_tol:
+            break  # two starts reached the same optimum: more starts would not change the answer
         res = optimize.minimize(fun, np.clip(z0, lo, hi), jac=True, method="L-BFGS-B",
                                 bounds=list(zip(lo, hi)), options={"maxiter": config.max_iter, "ftol": 1e-10})
         values.append(float(res.fun))
@@ -242,17 +260,16 @@ def laplace_covariance(problem: Problem, z: np.ndarray) -> tuple[np.ndarray, flo
     layout = problem.layout
     c = problem.n_channels
     ev = evaluate(problem, z, with_grad=False)
-    jac = media_jacobian(problem, z, ev.media)
-    j = jac[:, problem.train, :c].sum(axis=2).T  # (n_train, P)
+    dtotal, dlift = media_derivatives(problem, z, ev.media)
+    j = dtotal.T  # (n_train, P)
     bt = problem.baseline.design[problem.train]
     j_res = j - bt @ (problem.hat @ j)
     n = problem.train.sum()
     dof = max(n - bt.shape[1] - c, 1)
     sigma2 = ev.q / dof
     h = j.T @ j_res / sigma2 + np.diag(1.0 / layout.prior_sd ** 2)
-    for lt in problem.lifts:
-        g = jac[:, :, lt.channel].sum(axis=1) - jac[:, :, lt.column].sum(axis=1)
-        h += np.outer(g, g) / lt.se ** 2
+    for k, lt in enumerate(problem.lifts):
+        h += np.outer(dlift[:, k], dlift[:, k]) / lt.se ** 2
     h = 0.5 * (h + h.T)
     try:
         cov = np.linalg.inv(h)

@@ -170,22 +170,89 @@ def media_inputs(spend: np.ndarray, train: np.ndarray, extra_columns: np.ndarray
     return MediaInputs(cols, chan.astype(int), train, ref, total, max_lag)
 
 
-def saturated_features(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> tuple[np.ndarray, list[dict]]:
+class MediaFunction:
+    """Vectorised f[t, k] = sat(adstock(x_k))[t] for all spend columns, precomputed per layout.
+
+    Channels are grouped by adstock and saturation kind so one numpy expression transforms a whole
+    group; this is the hot path of the fit (hundreds of calls per start).
+    """
+
+    def __init__(self, layout: Layout, inputs: MediaInputs):
+        self.layout, self.inputs = layout, inputs
+        chans = layout.channels
+        self.lmax = max(ch.max_lag for ch in chans)
+        self.lags = np.arange(self.lmax + 1, dtype=float)[:, None]
+        self.lag_mask = np.array([[1.0 if lag <= ch.max_lag else 0.0 for ch in chans] for lag in range(self.lmax + 1)])
+        self.max_lags = np.array([ch.max_lag for ch in chans], dtype=float)
+        self.col = inputs.column_channel
+        self.roi_idx = layout.roi_index()
+
+        def groups(kind_of):
+            out = {}
+            for kind in dict.fromkeys(kind_of(ch) for ch in chans):
+                idx = np.array([i for i, ch in enumerate(chans) if kind_of(ch) == kind])
+                names = chans[idx[0]].parameter_names()
+                pidx = {p: np.array([layout.index(chans[i].name, p) for i in idx]) for p in names}
+                cols = np.flatnonzero(np.isin(self.col, idx))
+                pos = np.searchsorted(idx, self.col[cols])  # column -> position within the group
+                out[kind] = (idx, pidx, cols, pos)
+            return out
+
+        self.adstock_groups = groups(lambda ch: ch.adstock_kind)
+        self.saturation_groups = groups(lambda ch: ch.saturation_kind)
+
+    def weights(self, z: np.ndarray) -> np.ndarray:
+        w_all = np.zeros((self.lmax + 1, len(self.layout.channels)))
+        for kind, (idx, pidx, _, _) in self.adstock_groups.items():
+            if kind == "geometric":
+                alpha = 1.0 / (1.0 + np.exp(-z[pidx["alpha"]]))
+                w = alpha[None, :] ** self.lags
+            elif kind == "delayed":
+                alpha = 1.0 / (1.0 + np.exp(-z[pidx["alpha"]]))
+                theta = self.max_lags[idx] / (1.0 + np.exp(-z[pidx["theta"]]))
+                w = alpha[None, :] ** ((self.lags - theta[None, :]) ** 2)
+            else:  # Weibull kinds: per channel (rare, slower)
+                w = np.zeros((self.lmax + 1, len(idx)))
+                for g, ci in enumerate(idx):
+                    params = {"shape": np.exp(z[pidx["shape"][g]]), "scale": 1.0 / (1.0 + np.exp(-z[pidx["scale"][g]]))}
+                    lag = self.layout.channels[ci].max_lag
+                    w[: lag + 1, g] = adstock_weights(kind, params, lag, normalize=False)
+            w = w * self.lag_mask[:, idx]
+            w_all[:, idx] = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
+        return w_all
+
+    def features(self, z: np.ndarray) -> np.ndarray:
+        adstocked = convolve_lags(self.inputs.spend, self.weights(z)[:, self.col])
+        f = np.empty_like(adstocked)
+        ref = self.inputs.reference_spend
+        for kind, (idx, pidx, cols, pos) in self.saturation_groups.items():
+            x = adstocked[:, cols]
+            if kind == "hill":
+                k = (ref[idx] * np.exp(z[pidx["half_saturation"]]))[pos]
+                s = np.exp(z[pidx["hill_shape"]])[pos]
+                with np.errstate(divide="ignore", over="ignore"):
+                    f[:, cols] = 1.0 / (1.0 + np.exp(s * (np.log(k) - np.log(np.maximum(x, 1e-300)))))
+            elif kind == "logistic":
+                lam = (np.exp(z[pidx["lam"]]) / ref[idx])[pos]
+                f[:, cols] = np.tanh(lam * x / 2.0)
+            else:
+                k = (ref[idx] * np.exp(z[pidx["half_saturation"]]))[pos]
+                f[:, cols] = x / (k + x)
+        return f
+
+
+def media_function(layout: Layout, inputs: MediaInputs) -> MediaFunction:
+    """The (cached) vectorised media function of a layout and its inputs."""
+    cached = getattr(inputs, "_media_function", None)
+    if cached is None or cached.layout is not layout:
+        cached = MediaFunction(layout, inputs)
+        inputs._media_function = cached
+    return cached
+
+
+def saturated_features(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> np.ndarray:
     """f[t, k] = sat(adstock(x_k))[t] for every spend column, with the parameters of its channel."""
-    vals = natural_parameters(z, layout, inputs.reference_spend)
-    lmax = max(ch.max_lag for ch in layout.channels)
-    k = inputs.spend.shape[1]
-    weights = np.zeros((lmax + 1, k))
-    for ci, ch in enumerate(layout.channels):
-        cols = inputs.column_channel == ci
-        w = adstock_weights(ch.adstock_kind, _adstock_params(ch, vals[ci]), ch.max_lag)
-        weights[: ch.max_lag + 1, cols] = w[:, None]
-    adstocked = convolve_lags(inputs.spend, weights)
-    f = np.empty_like(adstocked)
-    for ci, ch in enumerate(layout.channels):
-        cols = inputs.column_channel == ci
-        f[:, cols] = apply_saturation(adstocked[:, cols], ch.saturation_kind, _saturation_params(ch, vals[ci]))
-    return f, vals
+    return media_function(layout, inputs).features(z)
 
 
 def media_effects(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> tuple[np.ndarray, np.ndarray]:
@@ -193,10 +260,11 @@ def media_effects(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> tuple[n
 
     beta_c = roi_c * (training spend of c) / (sum over training weeks of f_c).
     """
-    f, vals = saturated_features(z, layout, inputs)
+    fn = media_function(layout, inputs)
+    f = fn.features(z)
     c = len(layout.channels)
     fsum = f[inputs.train, :c].sum(axis=0)
-    roi = np.array([v["roi"] for v in vals])
+    roi = np.exp(z[fn.roi_idx])
     beta = np.where(fsum > 0, roi * inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
     return f * beta[inputs.column_channel], beta
 
