@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import differential_evolution, minimize
 
-from mmm.response import ParametricResponse, Response
+from mmm.response import ParametricResponse, Response, TabulatedResponse
 from mmm.saturation import apply_saturation, saturation_derivative
 
 try:  # optional: SciPy >= 1.15's SLSQP calls LAPACK, and multi-threaded OpenBLAS makes these tiny
@@ -138,40 +138,92 @@ class DrawEvaluation:
 class _Evaluator:
     """Per-channel point revenue and marginal for a fixed list of responses, vectorised over channels.
 
-    Point parametric responses are stacked by saturation kind (one numpy call per kind); any other
-    response is called per channel and averaged over draws.
+    Point parametric responses are stacked by saturation kind (one numpy call per kind) and point
+    tabulated responses into one ``_TableStack``; any other response is called per channel and
+    averaged over draws.
     """
 
     def __init__(self, responses: Sequence[Response]) -> None:
         self.n = len(responses)
-        self.groups: list[tuple[np.ndarray, str, np.ndarray, dict[str, np.ndarray]]] = []
+        self.groups: list[tuple[np.ndarray, Callable, Callable]] = []
         self.others: list[tuple[int, Response]] = []
         by_kind: dict[str, list[int]] = {}
+        tables: list[int] = []
         for i, response in enumerate(responses):
             if isinstance(response, ParametricResponse) and response.n_draws is None:
                 by_kind.setdefault(response.saturation_kind, []).append(i)
+            elif isinstance(response, TabulatedResponse) and response.n_draws is None:
+                tables.append(i)
             else:
                 self.others.append((i, response))
         for kind, idx in by_kind.items():
-            members = [responses[i] for i in idx]
-            beta = np.array([float(m.beta) for m in members])
-            names = members[0].saturation_params.keys()
-            params = {name: np.array([float(m.saturation_params[name]) for m in members]) for name in names}
-            self.groups.append((np.array(idx), kind, beta, params))
+            self.groups.append((np.array(idx), *_stacked_parametric([responses[i] for i in idx], kind)))
+        if tables:
+            stack = _TableStack([responses[i] for i in tables])
+            self.groups.append((np.array(tables), stack.revenue, stack.marginal))
 
-    def _apply(self, x: np.ndarray, stacked: Callable, single: Callable) -> np.ndarray:
+    def _apply(self, x: np.ndarray, which: int) -> np.ndarray:
         out = np.empty(self.n)
-        for idx, kind, beta, params in self.groups:
-            out[idx] = beta * stacked(x[idx], kind, params)
+        for group in self.groups:
+            out[group[0]] = group[which](x[group[0]])
         for i, response in self.others:
-            out[i] = float(np.mean(single(response)(x[i])))
+            out[i] = float(np.mean(response.revenue(x[i]) if which == 1 else response.marginal(x[i])))
         return out
 
     def revenue(self, x: np.ndarray) -> np.ndarray:
-        return self._apply(x, apply_saturation, lambda r: r.revenue)
+        return self._apply(x, 1)
 
     def marginal(self, x: np.ndarray) -> np.ndarray:
-        return self._apply(x, saturation_derivative, lambda r: r.marginal)
+        return self._apply(x, 2)
+
+
+def _stacked_parametric(members: list[ParametricResponse], kind: str) -> tuple[Callable, Callable]:
+    """r(x) = beta * saturation(x) and r'(x) for several point responses of one kind, x of shape (n,)."""
+    beta = np.array([float(m.beta) for m in members])
+    names = members[0].saturation_params.keys()
+    params = {name: np.array([float(m.saturation_params[name]) for m in members]) for name in names}
+    return (lambda x: beta * apply_saturation(x, kind, params),
+            lambda x: beta * saturation_derivative(x, kind, params))
+
+
+class _TableStack:
+    """Several point ``TabulatedResponse`` evaluated at once (one spend per table), same formulas.
+
+    Each PCHIP piece i of table c is P(x) = sum_m coef[m, c, i] (x - b[c, i])^(3 - m); grids of
+    different lengths are padded with +inf breakpoints, so the piece index is the number of interior
+    breakpoints <= x.
+    """
+
+    def __init__(self, tables: list[TabulatedResponse]) -> None:
+        width = max(t.spend_grid.size for t in tables)
+        self.breaks = np.full((len(tables), width), np.inf)
+        self.coef = np.zeros((4, len(tables), width - 1))
+        for c, table in enumerate(tables):
+            pieces = table.spend_grid.size - 1
+            self.breaks[c, : pieces + 1] = table.spend_grid
+            self.coef[:, c, :pieces] = table.piecewise_coefficients()
+        self.last = np.array([t.spend_grid[-1] for t in tables])
+        self.value_last = np.array([t.revenue_grid[-1] for t in tables])
+        self.slope_last = np.array([float(t.marginal(t.spend_grid[-1])) for t in tables])
+        self.rows = np.arange(len(tables))
+        self.pieces = np.array([t.spend_grid.size - 2 for t in tables])
+
+    def _locate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inside = np.clip(x, 0.0, self.last)
+        piece = np.minimum((self.breaks[:, 1:] <= inside[:, None]).sum(axis=1), self.pieces)
+        return piece, inside - self.breaks[self.rows, piece]
+
+    def revenue(self, x: np.ndarray) -> np.ndarray:
+        piece, dx = self._locate(x)
+        c = self.coef[:, self.rows, piece]
+        inside = ((c[0] * dx + c[1]) * dx + c[2]) * dx + c[3]
+        return np.where(x > self.last, self.value_last + self.slope_last * (x - self.last), inside)
+
+    def marginal(self, x: np.ndarray) -> np.ndarray:
+        piece, dx = self._locate(x)
+        c = self.coef[:, self.rows, piece]
+        inside = np.maximum((3.0 * c[0] * dx + 2.0 * c[1]) * dx + c[2], 0.0)
+        return np.where(x > self.last, self.slope_last, np.where(x < 0.0, 0.0, inside))
 
 
 def _curve(response: Response, xs: np.ndarray) -> np.ndarray:

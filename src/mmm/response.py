@@ -119,6 +119,7 @@ class TabulatedResponse:
     revenue_grid: np.ndarray
     _interpolant: PchipInterpolator = field(init=False, repr=False)
     _slope: PchipInterpolator = field(init=False, repr=False)
+    _last_slope: np.ndarray = field(init=False, repr=False)
 
     def __init__(self, spend_grid: ArrayLike, revenue: ArrayLike) -> None:
         grid, values = _validated_table(spend_grid, revenue)
@@ -127,20 +128,27 @@ class TabulatedResponse:
         object.__setattr__(self, "revenue_grid", values)
         object.__setattr__(self, "_interpolant", interpolant)
         object.__setattr__(self, "_slope", interpolant.derivative())
+        object.__setattr__(self, "_last_slope", np.maximum(self._slope(grid[-1]), 0.0))
 
     @property
     def n_draws(self) -> int | None:
         return self.revenue_grid.shape[1] if self.revenue_grid.ndim == 2 else None
+
+    def piecewise_coefficients(self) -> np.ndarray:
+        """PCHIP coefficients c, shape (4, G - 1) (or (4, G - 1, D) with draws).
+
+        On [g_i, g_(i+1)]: P(x) = sum_m c[m, i] (x - g_i)^(3 - m).
+        """
+        return self._interpolant.c
 
     def _parts(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         x = np.asarray(x, dtype=float)
         lo, hi = self.spend_grid[0], self.spend_grid[-1]
         inside = np.clip(x, lo, hi)
         extra = np.maximum(x - hi, 0.0)
-        last_slope = np.maximum(self._slope(hi), 0.0)
         if self.n_draws is not None:
             extra = extra[..., None]
-        return x, inside, extra, last_slope
+        return x, inside, extra, self._last_slope
 
     def revenue(self, x: ArrayLike) -> np.ndarray:
         """r(x): PCHIP inside the grid, linear with the last slope beyond it, flat below spend 0."""

@@ -382,3 +382,24 @@ def test_evaluate_allocation_draws_accepts_result_and_checks_draw_counts():
                   ParametricResponse(np.ones(4), "michaelis_menten", {"half_saturation": 1.0})]
     with pytest.raises(ValueError, match="different numbers of draws"):
         evaluate_allocation_draws(mismatched, [1.0, 1.0])
+
+
+def test_stacked_evaluation_matches_each_response():
+    # the optimiser evaluates point responses stacked across channels; it must agree with each object
+    from mmm.optimize import _Evaluator
+
+    grids = [np.linspace(0.0, 100.0, 11), np.linspace(0.0, 250.0, 40), np.array([0.0, 5.0, 30.0, 31.0])]
+    responses = [TabulatedResponse(g, 80.0 * g / (20.0 + g)) for g in grids]
+    responses += [hill(90.0, 30.0, 2.5), mm(40.0, 10.0), hill(60.0, 50.0, 0.8),
+                  ParametricResponse(np.array([10.0, 30.0]), "logistic", {"lam": 0.05})]
+    evaluator = _Evaluator(responses)
+    rng = np.random.default_rng(0)
+    points = [rng.uniform(-5.0, 300.0, len(responses)) for _ in range(50)]
+    points += [np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]),  # grid starts, ends and inner breakpoints
+               np.array([100.0, 250.0, 31.0, 5.0, 5.0, 5.0, 5.0]),
+               np.array([50.0, 125.0, 30.0, 5.0, 5.0, 5.0, 5.0])]
+    for x in points:
+        revenue = [float(np.mean(r.revenue(xc))) for r, xc in zip(responses, x, strict=True)]
+        marginal = [float(np.mean(r.marginal(xc))) for r, xc in zip(responses, x, strict=True)]
+        np.testing.assert_allclose(evaluator.revenue(x), revenue, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(evaluator.marginal(x), marginal, rtol=1e-10, atol=1e-12)
