@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from mmm import diagnostics as diag
 from mmm.fit import FitConfig, MarketData, Problem, evaluate, fit_map, laplace_covariance, prepare_problem
@@ -425,7 +426,17 @@ def with_default_roi_priors(data: MarketData, specs: list[ChannelSpec]) -> list[
 
 def fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig = FitConfig(), market: str = "market",
                lookback_weeks: int = 13) -> MarketFit:
-    """Fit one market with uncertainty. Raises InsufficientDataError when no fit is possible."""
+    """Fit one market with uncertainty. Raises InsufficientDataError when no fit is possible.
+
+    BLAS runs single-threaded during the fit: its matrices are tiny, and thread hand-offs made the fit
+    several times slower on a 2-core machine.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_market(data, specs, config, market, lookback_weeks)
+
+
+def _fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig, market: str,
+                lookback_weeks: int) -> MarketFit:
     t0 = time.perf_counter()
     rows: list[dict] = []
     _check_revenue(data, rows)
