@@ -21,15 +21,15 @@ if str(HERE) not in sys.path:  # `streamlit run` adds it; AppTest and plain impo
 import common  # noqa: E402
 import data  # noqa: E402
 
-st.set_page_config(page_title="Marketing mix dashboard", page_icon="📈", layout="wide")
+st.set_page_config(page_title="Marketing mix dashboard", page_icon=":material/monitoring:", layout="wide")
 
 SECTIONS = [
-    st.Page("sections/overview.py", title="Overview", icon="📈", url_path="overview", default=True),
-    st.Page("sections/channels.py", title="Channels", icon="📊", url_path="channels"),
-    st.Page("sections/response_curves.py", title="Response curves", icon="📉", url_path="response-curves"),
-    st.Page("sections/budget.py", title="Budget", icon="💰", url_path="budget"),
-    st.Page("sections/data_quality.py", title="Data quality", icon="🧪", url_path="data-quality"),
-    st.Page("sections/experiments.py", title="Experiments", icon="🔬", url_path="experiments"),
+    st.Page("sections/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page("sections/channels.py", title="Channels", icon=":material/bar_chart:", url_path="channels"),
+    st.Page("sections/response_curves.py", title="Response curves", icon=":material/show_chart:", url_path="response-curves"),
+    st.Page("sections/budget.py", title="Budget", icon=":material/payments:", url_path="budget"),
+    st.Page("sections/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
+    st.Page("sections/experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"),
 ]
 page = st.navigation(SECTIONS)
 

@@ -15,6 +15,7 @@ CHANNEL_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc94
                   "#9c755f", "#bab0ac"]  # Tableau 10
 MONEY_AXIS = alt.Axis(format="$~s")  # d3 SI format: $1.2M
 MONEY_TOOLTIP = "$,.0f"
+HEIGHT = 340
 
 
 def _week_end(frame: pd.DataFrame) -> pd.Series:
@@ -26,7 +27,8 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
     data = fitted.assign(week_start_date=pd.to_datetime(fitted["week_start_date"]))
     x = alt.X("week_start_date:T", title="Week")
     band = alt.Chart(data).mark_area(opacity=0.2, color=FITTED_COLOR).encode(
-        x=x, y=alt.Y("fitted_lower:Q", title="Weekly revenue", axis=MONEY_AXIS), y2="fitted_upper:Q",
+        x=x, y=alt.Y("fitted_lower:Q", title="Weekly revenue", axis=MONEY_AXIS, scale=alt.Scale(zero=False)),
+        y2="fitted_upper:Q",
         tooltip=[alt.Tooltip("week_start_date:T", title="Week"),
                  alt.Tooltip("fitted_lower:Q", title="Interval low", format=MONEY_TOOLTIP),
                  alt.Tooltip("fitted_upper:Q", title="Interval high", format=MONEY_TOOLTIP)])
@@ -48,10 +50,10 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
                              "label": ["Holdout weeks"]})
         shade = alt.Chart(span).mark_rect(opacity=0.12, color=HOLDOUT_COLOR).encode(
             x="start:T", x2="end:T", tooltip=alt.Tooltip("label:N", title=""))
-        label = alt.Chart(span).mark_text(align="left", baseline="top", dx=4, dy=4, color="#b45309").encode(
-            x="start:T", y=alt.value(0), text="label:N")
+        label = alt.Chart(span).mark_text(align="left", baseline="bottom", dx=4, dy=-4, color="#b45309").encode(
+            x="start:T", y=alt.value(HEIGHT), text="label:N")
         layers = [shade, label, *layers]
-    return alt.layer(*layers).properties(title="Actual vs fitted weekly revenue", height=340)
+    return alt.layer(*layers).properties(title="Actual vs fitted weekly revenue", height=HEIGHT)
 
 
 def stacked_contributions(contributions: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
@@ -151,7 +153,7 @@ def allocation_bars(allocation: pd.DataFrame) -> alt.LayerChart:
     data["allocation"] = data["allocation"].map({"current_weekly_spend": "Current",
                                                  "optimal_weekly_spend": "Optimal"})
     order = ["Current", "Optimal"]
-    x = alt.X("label:N", title=None, sort=list(allocation["label"]))
+    x = alt.X("label:N", title=None, sort=list(allocation["label"]), axis=alt.Axis(labelAngle=0))
     bars = alt.Chart(data).mark_bar().encode(
         x=x, xOffset=alt.XOffset("allocation:N", sort=order),
         y=alt.Y("weekly_spend:Q", title="Weekly spend", axis=MONEY_AXIS),

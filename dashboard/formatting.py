@@ -62,11 +62,11 @@ def number(value: object) -> str:
     return f"{amount:.3g}" if abs(amount) < 1 else f"{amount:.2f}"
 
 
-STATUS_ICON = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
+STATUS_ICON = {"ok": "✓", "warn": "⚠", "fail": "✗"}  # plain symbols: no emoji font needed
 
 
 def status(value: object) -> str:
-    """'ok' -> '✅ ok' (unknown statuses are shown as they are)."""
+    """'ok' -> '✓ ok' (unknown statuses are shown as they are)."""
     text = "" if value is None else str(value)
     icon = STATUS_ICON.get(text.lower())
     return f"{icon} {text}" if icon else text

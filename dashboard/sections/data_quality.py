@@ -65,7 +65,7 @@ else:
         st.success("Every expectation passed.")
     shown = results.copy()
     if success:
-        shown[success] = passed.map({True: "✅ passed", False: "❌ failed"})
+        shown[success] = passed.map({True: "✓ passed", False: "✗ failed"})
     st.dataframe(shown.sort_values(success) if success else shown, hide_index=True, width="stretch")
 
 # --- diagnostics --------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ def verdict(z: float) -> str:
     if pd.isna(z):
         return "—"
     if abs(z) <= AGREE_Z:
-        return "✅ consistent"
-    return "❌ model too high" if z < 0 else "❌ model too low"
+        return "✓ consistent"
+    return "✗ model too high" if z < 0 else "✗ model too low"
 
 
 market = common.header("Experiments", "Do the model's channel effects match what lift tests measured?")
