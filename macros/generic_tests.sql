@@ -1,0 +1,163 @@
+{#- Generic data tests (the dbt package hub is unreachable, so we write the few we need). Documented in _macros.yml. -#}
+
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    {%- set columns_csv = combination_of_columns | join(', ') -%}
+    with grouped as (
+
+        select
+            {{ columns_csv }},
+            count(*) as row_count
+        from {{ model }}
+        group by {{ columns_csv }}
+
+    )
+
+    select *
+    from grouped
+    where row_count > 1
+{% endtest %}
+
+
+{% test non_negative(model, column_name) %}
+    select *
+    from {{ model }}
+    where {{ column_name }} < 0
+{% endtest %}
+
+
+{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
+    select *
+    from {{ model }}
+    where {{ column_name }} is not null
+      and (
+        1 = 0
+        {%- if min_value is not none %}
+        or {{ column_name }} {{ '<' if inclusive else '<=' }} {{ min_value }}
+        {%- endif %}
+        {%- if max_value is not none %}
+        or {{ column_name }} {{ '>' if inclusive else '>=' }} {{ max_value }}
+        {%- endif %}
+      )
+{% endtest %}
+
+
+{% test is_week_start(model, column_name) %}
+    {#- every date is the first day of its week (var week_start) -#}
+    select *
+    from {{ model }}
+    where {{ column_name }} is not null
+      and {{ column_name }} <> {{ mmm_week_start(column_name) }}
+{% endtest %}
+
+
+{% test weekly_continuity(model, column_name, partition_by) %}
+    {#- within each partition, consecutive weeks are exactly 7 days apart: no gap, no duplicate -#}
+    {%- set partition_csv = partition_by | join(', ') -%}
+    with ordered as (
+
+        select
+            {{ partition_csv }},
+            {{ column_name }} as week_start_date,
+            lag({{ column_name }}) over (partition by {{ partition_csv }} order by {{ column_name }}) as previous_week_start_date
+        from {{ model }}
+
+    )
+
+    select *
+    from ordered
+    where previous_week_start_date is not null
+      and {{ dbt.datediff('previous_week_start_date', 'week_start_date', 'day') }} <> 7
+{% endtest %}
+
+
+{% test has_value_every_week(model, column_name, market_column='market', week_column='week_start_date', what='value') %}
+    {#-
+        Fails with one row per market and week whose column_name is null (e.g. a week without sales inside
+        the calendar). The failing weeks are also printed in the dbt log, so the message names them.
+    -#}
+    {%- set failing_sql -%}
+        select
+            {{ market_column }} as market,
+            {{ week_column }} as week_start_date,
+            'market ' || {{ market_column }} || ' has no {{ what }} in the week starting '
+                || cast({{ week_column }} as {{ dbt.type_string() }}) as failure_message
+        from {{ model }}
+        where {{ column_name }} is null
+    {%- endset -%}
+    {%- if execute -%}
+        {%- set failing = run_query(failing_sql ~ ' order by 1, 2 limit 20') -%}
+        {%- for row in failing.rows -%}
+            {{ log('ERROR (data test): ' ~ row[2], info=true) }}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ failing_sql }}
+{% endtest %}
+
+
+{% test reconciles_with_quarantine(model, source_name, raw, quarantine, raw_amount_column=none, staged_amount_column=none) %}
+    {#-
+        Every raw row is staged or quarantined: raw row count = staged + quarantined rows of source_name,
+        and (when amount columns are given) the raw total of parseable amounts = staged total + quarantined
+        total (amounts in the file's own currencies, before conversion).
+    -#}
+    with raw_totals as (
+
+        select
+            count(*) as row_count,
+            {% if raw_amount_column %}coalesce(sum({{ mmm_parse_number(raw_amount_column) }}), 0){% else %}0{% endif %} as amount
+        from {{ raw }}
+
+    ),
+
+    staged_totals as (
+
+        select
+            count(*) as row_count,
+            {% if staged_amount_column %}coalesce(sum({{ staged_amount_column }}), 0){% else %}0{% endif %} as amount
+        from {{ model }}
+
+    ),
+
+    quarantined_totals as (
+
+        select
+            count(*) as row_count,
+            {% if raw_amount_column %}coalesce(sum({{ mmm_parse_number('raw_amount') }}), 0){% else %}0{% endif %} as amount
+        from {{ quarantine }}
+        where source_name = '{{ source_name }}'
+
+    ),
+
+    compared as (
+
+        select
+            '{{ source_name }}' as source_name,
+            raw_totals.row_count as raw_row_count,
+            staged_totals.row_count as staged_row_count,
+            quarantined_totals.row_count as quarantined_row_count,
+            raw_totals.amount as raw_amount,
+            staged_totals.amount as staged_amount,
+            quarantined_totals.amount as quarantined_amount
+        from raw_totals
+        cross join staged_totals
+        cross join quarantined_totals
+
+    )
+
+    select *
+    from compared
+    where raw_row_count <> staged_row_count + quarantined_row_count
+       or abs(raw_amount - (staged_amount + quarantined_amount)) > 1e-6 * (1 + abs(raw_amount))
+{% endtest %}
+
+
+{% test not_null_columns(model, column_names) %}
+    {#- one query for all the not-null columns of a model (cheaper than one not_null test per column) -#}
+    select
+        {% for c in column_names -%}
+        case when {{ c }} is null then '{{ c }}' end as null_in_{{ c }},
+        {% endfor -%}
+        *
+    from {{ model }}
+    where {% for c in column_names %}{{ c }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+{% endtest %}
