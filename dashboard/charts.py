@@ -15,7 +15,7 @@ CHANNEL_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc94
                   "#9c755f", "#bab0ac"]  # Tableau 10
 MONEY_AXIS = alt.Axis(format="$~s")  # d3 SI format: $1.2M
 MONEY_TOOLTIP = "$,.0f"
-HEIGHT = 340
+HEIGHT = 400  # Streamlit fits the whole chart (title, axes, legend) into the height
 
 
 def _week_end(frame: pd.DataFrame) -> pd.Series:
@@ -50,10 +50,11 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
                              "label": ["Holdout weeks"]})
         shade = alt.Chart(span).mark_rect(opacity=0.12, color=HOLDOUT_COLOR).encode(
             x="start:T", x2="end:T", tooltip=alt.Tooltip("label:N", title=""))
-        label = alt.Chart(span).mark_text(align="left", baseline="bottom", dx=4, dy=-4, color="#b45309").encode(
-            x="start:T", y=alt.value(HEIGHT), text="label:N")
-        layers = [shade, label, *layers]
-    return alt.layer(*layers).properties(title="Actual vs fitted weekly revenue", height=HEIGHT)
+        layers = [shade, *layers]
+    return alt.layer(*layers).properties(
+        title=alt.Title("Actual vs fitted weekly revenue",
+                        subtitle="Band: interval of fitted revenue. Shaded: holdout weeks, kept out of the fit."),
+        height=HEIGHT)
 
 
 def stacked_contributions(contributions: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
@@ -66,8 +67,9 @@ def stacked_contributions(contributions: pd.DataFrame, labels: dict[str, str]) -
     colors = [BASELINE_COLORS[i % len(BASELINE_COLORS)] for i in range(len(baseline))]
     colors += [CHANNEL_COLORS[i % len(CHANNEL_COLORS)] for i in range(len(channels))]
     data["order"] = data["label"].map({label: i for i, label in enumerate(domain)})
+    data["week_end"] = data["week_start_date"] + pd.Timedelta(days=6)  # bars span the week
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("week_start_date:T", title="Week"),
+        x=alt.X("week_start_date:T", title="Week"), x2="week_end:T",
         y=alt.Y("sum(contribution):Q", title="Weekly contribution", axis=MONEY_AXIS),
         color=alt.Color("label:N", title="Component", scale=alt.Scale(domain=domain, range=colors),
                         sort=domain),
@@ -75,7 +77,7 @@ def stacked_contributions(contributions: pd.DataFrame, labels: dict[str, str]) -
         tooltip=[alt.Tooltip("week_start_date:T", title="Week"), alt.Tooltip("label:N", title="Component"),
                  alt.Tooltip("component_type:N", title="Type"),
                  alt.Tooltip("sum(contribution):Q", title="Contribution", format=MONEY_TOOLTIP)],
-    ).properties(title="Where weekly revenue came from", height=340)
+    ).properties(title="Where weekly revenue came from", height=HEIGHT)
 
 
 def spend_vs_contribution_share(summary: pd.DataFrame) -> alt.Chart:
@@ -92,7 +94,7 @@ def spend_vs_contribution_share(summary: pd.DataFrame) -> alt.Chart:
                         scale=alt.Scale(range=[CURRENT_COLOR, FITTED_COLOR])),
         tooltip=[alt.Tooltip("label:N", title="Channel"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("share:Q", title="Share", format=".1%")],
-    ).properties(title="Spend share vs contribution share", height=60 + 44 * len(summary))
+    ).properties(title="Spend share vs contribution share", height=110 + 50 * len(summary))
 
 
 def roi_whiskers(summary: pd.DataFrame, value: str, lower: str, upper: str, title: str) -> alt.LayerChart:
@@ -109,7 +111,7 @@ def roi_whiskers(summary: pd.DataFrame, value: str, lower: str, upper: str, titl
         y=y, x="value:Q", tooltip=tooltip)
     breakeven = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4], color="#dc2626").encode(
         x="x:Q")
-    return alt.layer(breakeven, whiskers, points).properties(title=title, height=60 + 44 * len(summary))
+    return alt.layer(breakeven, whiskers, points).properties(title=title, height=110 + 50 * len(summary))
 
 
 def response_curve(curve: pd.DataFrame, title: str, current_spend: float | None,
@@ -120,7 +122,7 @@ def response_curve(curve: pd.DataFrame, title: str, current_spend: float | None,
                alt.Tooltip("expected_weekly_revenue:Q", title="Expected revenue", format=MONEY_TOOLTIP),
                alt.Tooltip("mroi:Q", title="Marginal ROI", format=".2f")]
     band = alt.Chart(curve).mark_area(opacity=0.2, color=FITTED_COLOR).encode(
-        x=x, y=alt.Y("lower:Q", title="Expected weekly revenue", axis=MONEY_AXIS), y2="upper:Q")
+        x=x, y=alt.Y("lower:Q", title="Weekly revenue", axis=MONEY_AXIS), y2="upper:Q")
     line = alt.Chart(curve).mark_line(color=FITTED_COLOR).encode(
         x=x, y="expected_weekly_revenue:Q", tooltip=tooltip)
     layers = [band, line]
@@ -136,14 +138,14 @@ def response_curve(curve: pd.DataFrame, title: str, current_spend: float | None,
             color=alt.Color("what:N", title=None,
                             scale=alt.Scale(domain=["Current spend", "Saturation (marginal ROI = 1)"],
                                             range=[ACTUAL_COLOR, "#dc2626"]),
-                            legend=alt.Legend(orient="bottom")),
+                            legend=None),  # explained in the section's caption
             tooltip=[alt.Tooltip("what:N", title=""),
                      alt.Tooltip("weekly_spend:Q", title="Weekly spend", format=MONEY_TOOLTIP)]))
     current = curve[curve["is_current_spend"].fillna(False).astype(bool)]
     if not current.empty:
         layers.append(alt.Chart(current).mark_point(filled=True, size=80, color=ACTUAL_COLOR).encode(
             x="weekly_spend:Q", y="expected_weekly_revenue:Q", tooltip=tooltip))
-    return alt.layer(*layers).properties(title=title, height=240)
+    return alt.layer(*layers).properties(title=title, height=320)
 
 
 def allocation_bars(allocation: pd.DataFrame) -> alt.LayerChart:
@@ -170,7 +172,7 @@ def allocation_bars(allocation: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("label:N", title="Channel"),
                  alt.Tooltip("min_weekly_spend:Q", title="Lower bound", format=MONEY_TOOLTIP)])
     return alt.layer(bars, lower, bounds).properties(
-        title="Current vs optimal weekly spend (red ticks: allowed range)", height=320)
+        title="Current vs optimal weekly spend (red ticks: allowed range)", height=360)
 
 
 def lift_comparison(lift: pd.DataFrame, z: float) -> alt.LayerChart:
@@ -198,4 +200,4 @@ def lift_comparison(lift: pd.DataFrame, z: float) -> alt.LayerChart:
     points = alt.Chart(data).mark_point(filled=True, size=90).encode(
         y=y, yOffset=offset, x="lift:Q", color=color, tooltip=tooltip)
     return alt.layer(rules, points).properties(title="Measured vs predicted lift",
-                                               height=60 + 70 * len(lift))
+                                               height=120 + 80 * len(lift))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 CURRENCY_SYMBOL = "$"  # money is in the reporting currency (dbt var `reporting_currency`, default USD)
 
@@ -70,3 +71,21 @@ def status(value: object) -> str:
     text = "" if value is None else str(value)
     icon = STATUS_ICON.get(text.lower())
     return f"{icon} {text}" if icon else text
+
+
+TOKENS = {"r2": "R²", "mape": "MAPE", "nrmse": "NRMSE", "rmse": "RMSE", "vif": "VIF", "rssd": "RSSD",
+          "dw": "Durbin-Watson", "squared": "squared", "roi": "ROI", "mroi": "marginal ROI"}
+
+
+def metric_label(metric: str) -> str:
+    """'holdout_mape' -> 'Holdout MAPE', 'durbin_watson' -> 'Durbin-Watson'."""
+    words = [TOKENS.get(word, word) for word in re.split(r"[_\s]+", str(metric)) if word]
+    text = " ".join(words).replace("durbin watson", "Durbin-Watson")
+    return text[:1].upper() + text[1:]
+
+
+def metric_value(metric: str, value: float) -> str:
+    """Percentages for error rates stored as fractions, plain figures otherwise."""
+    if "mape" in str(metric).lower() and not _is_missing(value) and abs(float(value)) < 5:
+        return share(value)
+    return number(value)

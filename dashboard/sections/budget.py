@@ -112,7 +112,8 @@ else:
                f"{fmt.money(result.change_upper, signed=True)})." if pd.notna(result.change_lower) else ".")
             + (f" At this budget the last $1 returns ${result.marginal_roi:.2f}."
                if pd.notna(result.marginal_roi) else ""))
-        table = common.with_labels(result.table(), labels)
+        order = {channel: i for i, channel in enumerate(allocation["channel"])}  # same order as above
+        table = common.with_labels(result.table(), labels).sort_values("channel", key=lambda c: c.map(order))
         st.altair_chart(charts.allocation_bars(table), width="stretch")
         for sentence in binding_sentences(table):
             st.info(sentence)

@@ -37,7 +37,7 @@ else:
     st.dataframe(counts.rename(columns={source: "Source", rule: "Rule"}), hide_index=True, width="stretch")
     for _, group in counts.iterrows():
         examples = rows[(rows[source] == group[source]) & (rows[rule] == group[rule])]
-        with st.expander(f"Examples: {group[source]} · {group[rule]} ({group['Rows']} rows)"):
+        with st.expander(f"Examples: {group[source]} · {group[rule]} ({group['Rows']} row{'s' if group['Rows'] != 1 else ''})"):
             st.dataframe(examples.head(EXAMPLES_PER_RULE).dropna(axis=1, how="all"), hide_index=True,
                          width="stretch")
 
@@ -66,7 +66,8 @@ else:
     shown = results.copy()
     if success:
         shown[success] = passed.map({True: "✓ passed", False: "✗ failed"})
-    st.dataframe(shown.sort_values(success) if success else shown, hide_index=True, width="stretch")
+    order = (passed.astype(int) * 2 + (~is_critical).astype(int)).sort_values(kind="stable").index
+    st.dataframe(shown.loc[order], hide_index=True, width="stretch")  # critical failures first
 
 # --- diagnostics --------------------------------------------------------------------------------------
 st.subheader(f"Model diagnostics ({common.market_label(market)})")
@@ -82,7 +83,9 @@ if diagnostics is not None:
     else:
         st.success("Every diagnostic check is ok.")
     st.dataframe(pd.DataFrame({
-        "Check": diagnostics["metric"], "Value": diagnostics["value"].map(fmt.number),
-        "Threshold": diagnostics["threshold"].map(fmt.number), "Status": diagnostics["status"].map(fmt.status),
+        "Check": diagnostics["metric"].map(fmt.metric_label),
+        "Value": [fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["value"])],
+        "Threshold": [fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["threshold"])], "Status": diagnostics["status"].map(fmt.status),
         "Note": diagnostics.get("note", ""),
-    }).sort_values("Status"), hide_index=True, width="stretch")
+    }).iloc[status.map({"fail": 0, "warn": 1}).fillna(2).argsort(kind="stable")],  # problems first
+        hide_index=True, width="stretch")

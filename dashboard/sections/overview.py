@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -11,23 +9,7 @@ import charts
 import common
 import formatting as fmt
 
-TOKENS = {"r2": "R²", "mape": "MAPE", "nrmse": "NRMSE", "rmse": "RMSE", "vif": "VIF", "rssd": "RSSD",
-          "dw": "Durbin-Watson", "squared": "squared", "roi": "ROI", "mroi": "marginal ROI"}
 HEADLINE_PATTERNS = ("r2", "r_squared", "mape", "nrmse", "durbin")  # shown as big figures, in this order
-
-
-def metric_label(metric: str) -> str:
-    """'holdout_mape' -> 'Holdout MAPE', 'durbin_watson' -> 'Durbin watson'."""
-    words = [TOKENS.get(word, word) for word in re.split(r"[_\s]+", str(metric)) if word]
-    text = " ".join(words).replace("durbin watson", "Durbin-Watson")
-    return text[:1].upper() + text[1:]
-
-
-def metric_value(metric: str, value: float) -> str:
-    """Percentages for error rates stored as fractions, plain figures otherwise."""
-    if "mape" in str(metric).lower() and pd.notna(value) and abs(value) < 5:
-        return fmt.share(value)
-    return fmt.number(value)
 
 
 market = common.header("Overview", "How well the model reproduces weekly revenue, and where revenue came from.")
@@ -58,18 +40,18 @@ if diagnostics is not None:
     fig_cols = st.columns(len(headline))
     for col, metric in zip(fig_cols, headline):
         row = rows.loc[metric]
-        col.metric(metric_label(metric), metric_value(metric, row["value"]),
+        col.metric(fmt.metric_label(metric), fmt.metric_value(metric, row["value"]),
                    delta=fmt.status(row["status"]), delta_color="off", delta_arrow="off",
-                   help=f"{row.get('note', '')} (threshold {metric_value(metric, row['threshold'])})")
+                   help=f"{row.get('note', '')} (threshold {fmt.metric_value(metric, row['threshold'])})")
     problems = diagnostics[diagnostics["status"].astype(str).str.lower().isin(["warn", "fail"])]
     for _, row in problems.iterrows():
-        st.warning(f"**{metric_label(row['metric'])}** is {metric_value(row['metric'], row['value'])} "
-                   f"(threshold {metric_value(row['metric'], row['threshold'])}): {row.get('note', '')}")
+        st.warning(f"**{fmt.metric_label(row['metric'])}** is {fmt.metric_value(row['metric'], row['value'])} "
+                   f"(threshold {fmt.metric_value(row['metric'], row['threshold'])}): {row.get('note', '')}")
     with st.expander("All diagnostics"):
         st.dataframe(pd.DataFrame({
-            "Check": diagnostics["metric"].map(metric_label),
-            "Value": [metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["value"])],
-            "Threshold": [metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["threshold"])],
+            "Check": diagnostics["metric"].map(fmt.metric_label),
+            "Value": [fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["value"])],
+            "Threshold": [fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["threshold"])],
             "Status": diagnostics["status"].map(fmt.status),
             "What it means": diagnostics.get("note", ""),
         }), hide_index=True, width="stretch")
