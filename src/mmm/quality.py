@@ -1,0 +1,171 @@
+"""Great Expectations validation of the model input (``mmm_model_input``).
+
+The dbt Python model ``dq_validation_results`` reads ``mmm_model_input`` into pandas, calls
+:func:`validate_model_input` and then :func:`raise_on_critical_failure`, so a critical failure fails
+``dbt build``. GX 1.24 validates a pandas frame with an ephemeral context (no files, no network);
+validating DuckDB through SQLAlchemy does not work reliably, hence pandas.
+
+The suite works on the long model input (one row per market, week_start_date, variable_type,
+variable_name). Sign and range rules that only apply to one variable type are checked on derived
+columns that hold ``value`` for that type and null otherwise (GX column-map expectations skip nulls):
+
+* ``revenue_value``  >= 0 (critical), > 0 in at least 95 % of weeks (warning)
+* ``spend_value``    >= 0 (critical)
+* ``holiday_value``  in [0, 7] (critical)
+
+Each expectation carries ``meta={"critical": bool}``; non-critical failures are reported, not raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from typing import Any
+
+import pandas as pd
+
+MODEL_INPUT_COLUMNS = ["market", "week_start_date", "variable_type", "variable_name", "value"]
+VARIABLE_TYPES = ["revenue", "spend", "control", "holiday"]
+RESULT_COLUMNS = ["expectation_id", "expectation", "column", "success", "observed_value", "is_critical", "details"]
+
+
+class DataQualityError(RuntimeError):
+    """Raised when a critical expectation fails on the model input."""
+
+
+def _quiet_gx() -> None:
+    """No usage statistics, no progress bars, no info logging from GX (they only cost time and noise)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame GX validates: the model input plus per-type value columns (null for other types)."""
+    prepared = frame.copy()
+    if "variable_type" in prepared.columns and "value" in prepared.columns:
+        values = pd.to_numeric(prepared["value"], errors="coerce")
+        for variable_type in ("revenue", "spend", "holiday"):
+            prepared[f"{variable_type}_value"] = values.where(prepared["variable_type"] == variable_type)
+    else:
+        for variable_type in ("revenue", "spend", "holiday"):
+            prepared[f"{variable_type}_value"] = pd.Series(float("nan"), index=prepared.index)
+    return prepared
+
+
+def build_expectations() -> list[Any]:
+    """The expectation suite over the model input, each tagged critical or not in its meta."""
+    import great_expectations as gx
+
+    e = gx.expectations
+    critical = {"critical": True}
+    warning = {"critical": False}
+    return [
+        e.ExpectTableColumnsToMatchSet(column_set=MODEL_INPUT_COLUMNS, exact_match=False, meta=critical),
+        e.ExpectTableRowCountToBeBetween(min_value=1, meta=critical),
+        *[e.ExpectColumnValuesToNotBeNull(column=c, meta=critical) for c in MODEL_INPUT_COLUMNS],
+        e.ExpectColumnValuesToBeInSet(column="variable_type", value_set=VARIABLE_TYPES, meta=critical),
+        e.ExpectColumnDistinctValuesToContainSet(column="variable_type", value_set=["revenue", "spend"], meta=critical),
+        e.ExpectCompoundColumnsToBeUnique(
+            column_list=["market", "week_start_date", "variable_type", "variable_name"], meta=critical),
+        e.ExpectColumnValuesToBeBetween(column="revenue_value", min_value=0, meta=critical),
+        e.ExpectColumnValuesToBeBetween(column="spend_value", min_value=0, meta=critical),
+        e.ExpectColumnValuesToBeBetween(column="holiday_value", min_value=0, max_value=7, meta=critical),
+        e.ExpectColumnValuesToBeBetween(column="revenue_value", min_value=0, strict_min=True, mostly=0.95,
+                                        meta=warning),
+        e.ExpectColumnValuesToMatchRegex(column="market", regex=r"^[^A-Z\s](?:[^A-Z]*[^A-Z\s])?$", meta=warning),
+        e.ExpectColumnValuesToMatchRegex(column="variable_name", regex=r"^[^A-Z\s](?:[^A-Z]*[^A-Z\s])?$",
+                                         meta=warning),
+    ]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _observed(result: dict[str, Any]) -> str:
+    """One readable observed value: the metric itself, or the count of unexpected rows."""
+    if "observed_value" in result:
+        return json.dumps(_jsonable(result["observed_value"]))
+    if "unexpected_count" in result:
+        pct = result.get("unexpected_percent") or 0.0
+        return f"{result['unexpected_count']} unexpected ({pct:.2f}%)"
+    return ""
+
+
+def validate_model_input(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate the model input with Great Expectations; one result row per expectation.
+
+    Returns a DataFrame with columns expectation_id (type and arguments), expectation, column, success, observed_value (text), is_critical
+    and details (JSON text: the expectation's arguments, up to 10 unexpected values, any exception).
+    """
+    _quiet_gx()
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception:  # older/newer layouts: progress bars are cosmetic
+        pass
+    source = context.data_sources.add_pandas("mmm")
+    asset = source.add_dataframe_asset(name="mmm_model_input")
+    batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
+    suite = context.suites.add(gx.ExpectationSuite(name="mmm_model_input"))
+    for expectation in build_expectations():
+        suite.add_expectation(expectation)
+
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": prepare_frame(frame)})
+    validation = batch.validate(suite, result_format="SUMMARY")
+
+    rows = []
+    for result in validation.results:
+        config = result.expectation_config
+        kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+        column = kwargs.get("column") or ", ".join(kwargs.get("column_list", []) or [])
+        exception = result.exception_info or {}
+        raised = exception.get("raised_exception") if isinstance(exception, dict) else False
+        details = {
+            "kwargs": _jsonable(kwargs),
+            "partial_unexpected_list": _jsonable((result.result or {}).get("partial_unexpected_list", [])[:10]),
+        }
+        if raised:
+            details["exception"] = exception.get("exception_message")
+        rows.append({
+            "expectation_id": f"{config.type}|{json.dumps(_jsonable(kwargs), sort_keys=True)}",
+            "expectation": config.type,
+            "column": column,
+            "success": bool(result.success),
+            "observed_value": _observed(result.result or {}),
+            "is_critical": bool((config.meta or {}).get("critical", True)),
+            "details": json.dumps(details),
+        })
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def critical_failures(results: pd.DataFrame) -> pd.DataFrame:
+    """The rows of failed critical expectations."""
+    return results[(~results["success"].astype(bool)) & results["is_critical"].astype(bool)]
+
+
+def raise_on_critical_failure(results: pd.DataFrame) -> None:
+    """Raise DataQualityError naming every failed critical expectation (column and observed value)."""
+    failed = critical_failures(results)
+    if failed.empty:
+        return
+    lines = [f"- {r.expectation}({r.column}): observed {r.observed_value}" for r in failed.itertuples()]
+    raise DataQualityError(
+        f"Great Expectations: {len(failed)} critical expectation(s) failed on mmm_model_input:\n"
+        + "\n".join(lines)
+    )
