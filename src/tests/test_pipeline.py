@@ -1,0 +1,152 @@
+"""mmm.pipeline: from the long model input to fits and output tables (what the dbt Python models call)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mmm.demo import CHANNELS, simulate_market
+from mmm.engine import InsufficientDataError
+from mmm.pipeline import (
+    channel_specs,
+    fit_markets,
+    market_data,
+    optimal_allocation_table,
+    restore_fits,
+    run_settings,
+    scenarios_table,
+    settings_from_table,
+    target_budget_table,
+)
+
+SETTINGS = {"holdout_weeks": 13, "random_seed": 3}
+
+
+def long_input(truths: dict) -> pd.DataFrame:
+    frames = []
+    for market, t in truths.items():
+        w = t.weekly_frame()
+        for col in w.columns.drop("week_start_date"):
+            if col == "revenue":
+                kind, name = "revenue", "revenue"
+            elif col.startswith("spend_"):
+                kind, name = "spend", col.removeprefix("spend_")
+            elif col == "holiday_count":
+                kind, name = "holiday", col
+            else:
+                kind, name = "control", col
+            frames.append(pd.DataFrame({"market": market, "week_start_date": w["week_start_date"].dt.date,
+                                        "variable_type": kind, "variable_name": name, "value": w[col]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def settings_frame() -> pd.DataFrame:
+    return pd.DataFrame([dict(channel=c.name, display_name=c.display_name, adstock_kind="geometric", max_lag=c.max_lag,
+                              saturation_kind="hill", min_budget_multiplier=0.5, max_budget_multiplier=2.0,
+                              roi_prior_median=1.0, roi_prior_sigma=1.0) for c in CHANNELS])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    truths = {"aa": simulate_market(41), "bb": simulate_market(42, spend_scale=0.4)}
+    model_input = long_input(truths)
+    state = fit_markets(model_input, settings_frame(), None, None, SETTINGS)
+    return truths, model_input, state, restore_fits(state, model_input, None)
+
+
+def test_market_data_pivots_the_long_input_back(fitted):
+    truths, model_input, _, _ = fitted
+    data = market_data(model_input, "aa")
+    np.testing.assert_allclose(data.revenue, truths["aa"].revenue)
+    np.testing.assert_allclose(data.spend["tv"].to_numpy(), truths["aa"].spend["tv"].to_numpy())
+    assert list(data.controls.columns) == ["competitor_index", "price_index", "promo_flag"]
+
+
+def test_every_market_fitted_once_with_restorable_state(fitted):
+    _, _, state, fits = fitted
+    assert list(state["market"]) == ["aa", "bb"] and (state["status"] == "fitted").all()
+    assert set(fits) == {"aa", "bb"}
+    assert fits["aa"].problem.train.sum() == len(fits["aa"].data.weeks) - 13
+
+
+def test_market_failing_sufficiency_gets_a_row_not_a_fit_and_all_failing_stops(fitted):
+    _, model_input, _, _ = fitted
+    sufficiency = pd.DataFrame([dict(market="bb", channel="", check_name="history_length", value=40, threshold=52,
+                                     status="fail", note="only 40 weeks of sales (52 required)")])
+    state = fit_markets(model_input, settings_frame(), None, sufficiency, SETTINGS)
+    row = state.set_index("market").loc["bb"]
+    assert row["status"] == "not_fitted" and "40 weeks" in row["message"]
+    both = pd.concat([sufficiency, sufficiency.assign(market="aa")])
+    with pytest.raises(InsufficientDataError, match="No market could be modeled"):
+        fit_markets(model_input, settings_frame(), None, both, SETTINGS)
+
+
+def test_settings_parse_dbt_rendered_text():
+    table = pd.DataFrame({"setting_name": ["holdout_weeks", "budget_weekly", "target_mroi", "interval_level"],
+                          "setting_value": ["13", '{"us": 250000}', "null", "0.8"]})
+    s = settings_from_table(table)
+    assert s["holdout_weeks"] == 13 and s["budget_weekly"] == {"us": 250000}
+    assert s["target_mroi"] is None and s["interval_level"] == 0.8
+    assert run_settings(None)["allocation_lookback_weeks"] == 13
+
+
+def test_channel_specs_read_settings_and_default_missing_prior():
+    frame = settings_frame()
+    frame.loc[0, "roi_prior_median"] = np.nan
+    specs = channel_specs(frame)
+    assert [s.name for s in specs] == sorted(c.name for c in CHANNELS)
+    assert next(s for s in specs if s.name == frame.loc[0, "channel"]).roi_prior_median is None
+
+
+def test_allocation_per_market_spends_current_budget_within_bounds(fitted):
+    _, _, _, fits = fitted
+    alloc = optimal_allocation_table(fits, settings_frame(), SETTINGS)
+    for market, g in alloc.groupby("market"):
+        assert g["optimal_weekly_spend"].sum() == pytest.approx(g["current_weekly_spend"].sum(), rel=1e-6)
+        assert (g["optimal_weekly_spend"] >= g["min_weekly_spend"] * (1 - 1e-6)).all()
+        assert (g["optimal_weekly_spend"] <= g["max_weekly_spend"] * (1 + 1e-6)).all()
+        assert g["expected_revenue_optimal"].sum() >= g["expected_revenue_current"].sum() - 1e-6
+
+
+def test_one_number_budget_is_shared_by_all_markets(fitted):
+    _, _, _, fits = fitted
+    base = optimal_allocation_table(fits, settings_frame(), SETTINGS)
+    budget = float(base["current_weekly_spend"].sum()) * 1.1
+    joint = optimal_allocation_table(fits, settings_frame(), {**SETTINGS, "budget_weekly": budget})
+    assert joint["is_joint_over_markets"].all()
+    assert joint["optimal_weekly_spend"].sum() == pytest.approx(budget, rel=1e-6)
+    aa_budget = round(float(base.loc[base.market == "aa", "current_weekly_spend"].sum()) * 0.9)
+    per_market = optimal_allocation_table(fits, settings_frame(), {**SETTINGS, "budget_weekly": f'{{"aa": {aa_budget}}}'})
+    aa = per_market[per_market.market == "aa"]
+    assert aa["optimal_weekly_spend"].sum() == pytest.approx(aa_budget, rel=1e-6)
+    assert not per_market["is_joint_over_markets"].any()
+    # a budget below the sum of the lower bounds is clipped to it, and the table says so
+    low = optimal_allocation_table(fits, settings_frame(), {**SETTINGS, "budget_weekly": '{"aa": 1000}'})
+    low_aa = low[low.market == "aa"]
+    assert low_aa["optimal_weekly_spend"].sum() == pytest.approx(low_aa["min_weekly_spend"].sum(), rel=1e-6)
+    assert low_aa["optimizer_message"].str.len().min() > 0
+
+
+def test_scenarios_move_money_and_report_unknown_channels(fitted):
+    _, _, _, fits = fitted
+    scenarios = pd.DataFrame([
+        dict(scenario_name="move", market="aa", channel="tv", change_type="absolute", change_value=-10000, description="tv to search"),
+        dict(scenario_name="move", market="aa", channel="search", change_type="absolute", change_value=10000, description="tv to search"),
+        dict(scenario_name="more_social", market="AA ", channel="Social", change_type="percent", change_value=20, description="social +20%"),
+        dict(scenario_name="podcast", market="aa", channel="podcast", change_type="percent", change_value=10, description="new"),
+    ])
+    out = scenarios_table(fits, scenarios, SETTINGS).set_index("scenario_name")
+    assert out.loc["move", "spend_change"] == pytest.approx(0.0, abs=1e-6)
+    assert out.loc["more_social", "spend_change"] > 0 and out.loc["more_social", "revenue_change"] > 0
+    assert out.loc["move", "revenue_change_lower"] <= out.loc["move", "revenue_change"] <= out.loc["move", "revenue_change_upper"]
+    assert "podcast" in out.loc["podcast", "message"] and pd.isna(out.loc["podcast", "revenue_change"])
+
+
+def test_target_revenue_mode_reaches_the_target(fitted):
+    _, _, _, fits = fitted
+    alloc = optimal_allocation_table(fits, settings_frame(), SETTINGS)
+    target = float(alloc.loc[alloc.market == "aa", "expected_revenue_current"].sum())
+    out = target_budget_table({"aa": fits["aa"]}, settings_frame(), {**SETTINGS, "target_revenue_weekly": target})
+    assert (out["mode"] == "target_revenue").all() and out["feasible"].all()
+    assert out["expected_weekly_revenue"].sum() >= target * (1 - 1e-6)
+    assert out["weekly_budget"].iloc[0] <= alloc.loc[alloc.market == "aa", "current_weekly_spend"].sum() * (1 + 1e-6)
+    assert target_budget_table({"aa": fits["aa"]}, settings_frame(), SETTINGS).empty
