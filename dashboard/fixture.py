@@ -166,11 +166,11 @@ def build_tables(seed: int = 0) -> dict[str, pd.DataFrame]:
 
         holdout_mape = 0.042 if market == "us" else 0.081
         diagnostics_rows += [
-            dict(market=market, metric="r2", value=0.93 if market == "us" else 0.88, threshold=0.7,
+            dict(market=market, metric="in_sample_r2", value=0.93 if market == "us" else 0.88, threshold=0.7,
                  status="ok", note="Share of weekly revenue variation the model explains (training weeks)"),
-            dict(market=market, metric="mape_train", value=0.031 if market == "us" else 0.044,
+            dict(market=market, metric="in_sample_mape", value=0.031 if market == "us" else 0.044,
                  threshold=0.1, status="ok", note="Mean absolute percentage error, training weeks"),
-            dict(market=market, metric="mape_holdout", value=holdout_mape, threshold=0.06,
+            dict(market=market, metric="holdout_mape", value=holdout_mape, threshold=0.06,
                  status="ok" if holdout_mape <= 0.06 else "warn",
                  note="Mean absolute percentage error on the 4 held-out weeks"),
             dict(market=market, metric="durbin_watson", value=1.84, threshold=1.5, status="ok",
@@ -189,24 +189,31 @@ def build_tables(seed: int = 0) -> dict[str, pd.DataFrame]:
     lift["z_score"] = (lift["measured_lift"] - lift["predicted_lift"]) / np.sqrt(
         lift["measured_lift_se"] ** 2 + predicted_se ** 2)
 
+    # the data layer's columns: source, rule and reason, then the raw record's fields as text
     quarantine = pd.DataFrame([
-        dict(source_name="raw_media_spend", rule="negative_spend", reason="spend is negative",
-             date="2024-02-12", market="us", channel="social", amount="-1200.00", currency="USD"),
-        dict(source_name="raw_media_spend", rule="negative_spend", reason="spend is negative",
-             date="2024-02-13", market="us", channel="social", amount="-80.50", currency="USD"),
-        dict(source_name="raw_media_spend", rule="unknown_channel", reason="channel 'tiktok' is not configured",
-             date="2024-03-01", market="ca", channel="tiktok", amount="500.00", currency="CAD"),
-        dict(source_name="raw_sales", rule="future_date", reason="dated after the as-of date",
-             date="2031-01-06", market="us", channel=None, amount="91000.00", currency="USD"),
+        dict(source_name="raw_media_spend", raw_row_id=118, rule="negative_spend", reason="spend is negative",
+             raw_date="2024-02-12", raw_market="US", market="us", raw_key="social", raw_amount="-1200.00",
+             raw_currency="USD", raw_record='{"channel": "social", "spend": "-1200.00"}'),
+        dict(source_name="raw_media_spend", raw_row_id=119, rule="negative_spend", reason="spend is negative",
+             raw_date="2024-02-13", raw_market="US", market="us", raw_key="social", raw_amount="-80.50",
+             raw_currency="USD", raw_record='{"channel": "social", "spend": "-80.50"}'),
+        dict(source_name="raw_media_spend", raw_row_id=402, rule="unknown_channel",
+             reason="channel 'tiktok' is not configured", raw_date="2024-03-01", raw_market=" ca", market="ca",
+             raw_key="tiktok", raw_amount="500.00", raw_currency="CAD", raw_record='{"channel": "tiktok"}'),
+        dict(source_name="raw_sales", raw_row_id=9001, rule="future_date", reason="dated after the as-of date",
+             raw_date="2031-01-06", raw_market="us", market="us", raw_key=None, raw_amount="91000.00",
+             raw_currency="USD", raw_record='{"revenue": "91000.00"}'),
     ])
     validation = pd.DataFrame([
-        dict(table_name="stg_media_spend", expectation="expect_column_values_to_not_be_null",
-             column_name="spend_usd", success=True, observed_value="0 nulls", is_critical=True),
-        dict(table_name="stg_sales", expectation="expect_column_values_to_be_between",
-             column_name="revenue_usd", success=True, observed_value="min 0, max 1.2M", is_critical=True),
-        dict(table_name="stg_media_spend", expectation="expect_column_values_to_be_in_set",
-             column_name="currency", success=False, observed_value="1 unexpected value: XYZ",
-             is_critical=False),
+        dict(expectation_id='expect_column_values_to_not_be_null|{"column": "value"}',
+             expectation="expect_column_values_to_not_be_null", column="value", success=True,
+             observed_value="0 unexpected (0.00%)", is_critical=True, details="{}"),
+        dict(expectation_id='expect_column_values_to_be_between|{"column": "value", "min_value": 0}',
+             expectation="expect_column_values_to_be_between", column="value", success=True,
+             observed_value="0 unexpected (0.00%)", is_critical=True, details="{}"),
+        dict(expectation_id='expect_column_values_to_be_in_set|{"column": "variable_type"}',
+             expectation="expect_column_values_to_be_in_set", column="variable_type", success=False,
+             observed_value="1 unexpected (0.03%)", is_critical=False, details='{"partial_unexpected_list": ["x"]}'),
     ])
     return {
         "fct_fitted_revenue": pd.DataFrame(fitted_rows),

@@ -74,18 +74,29 @@ def status(value: object) -> str:
 
 
 TOKENS = {"r2": "R²", "mape": "MAPE", "nrmse": "NRMSE", "rmse": "RMSE", "vif": "VIF", "rssd": "RSSD",
-          "dw": "Durbin-Watson", "squared": "squared", "roi": "ROI", "mroi": "marginal ROI"}
+          "roi": "ROI", "mroi": "marginal ROI", "cv": "cross-validated", "z": "z-score", "pvalue": "p-value",
+          "decomp": "DECOMP"}
+PHRASES = {"in sample": "in-sample", "durbin watson": "Durbin-Watson", "ljung box": "Ljung-Box"}
+MONEY_METRICS = ("sigma", "rmse")  # in the reporting currency
 
 
 def metric_label(metric: str) -> str:
-    """'holdout_mape' -> 'Holdout MAPE', 'durbin_watson' -> 'Durbin-Watson'."""
-    words = [TOKENS.get(word, word) for word in re.split(r"[_\s]+", str(metric)) if word]
-    text = " ".join(words).replace("durbin watson", "Durbin-Watson")
-    return text[:1].upper() + text[1:]
+    """Diagnostic name in words: 'holdout_mape' -> 'Holdout MAPE', 'in_sample_r2' -> 'In-sample R²',
+    'lift_test_z:EXP-001' -> 'Lift test z-score: EXP-001'."""
+    name, _, detail = str(metric).partition(":")
+    words = [TOKENS.get(word, word) for word in re.split(r"[_\s]+", name) if word]
+    text = " ".join(words)
+    for phrase, replacement in PHRASES.items():
+        text = text.replace(phrase, replacement)
+    text = text[:1].upper() + text[1:]
+    return f"{text}: {detail}" if detail else text
 
 
 def metric_value(metric: str, value: float) -> str:
-    """Percentages for error rates stored as fractions, plain figures otherwise."""
-    if "mape" in str(metric).lower() and not _is_missing(value) and abs(float(value)) < 5:
+    """Percentages for error rates stored as fractions, money for residual sizes, plain figures otherwise."""
+    name = str(metric).lower()
+    if "mape" in name and not _is_missing(value) and abs(float(value)) < 5:
         return share(value)
+    if name.split(":")[0].endswith(MONEY_METRICS) and "nrmse" not in name:
+        return money(value)
     return number(value)

@@ -67,7 +67,13 @@ else:
     if success:
         shown[success] = passed.map({True: "✓ passed", False: "✗ failed"})
     order = (passed.astype(int) * 2 + (~is_critical).astype(int)).sort_values(kind="stable").index
-    st.dataframe(shown.loc[order], hide_index=True, width="stretch")  # critical failures first
+    readable = [c for c in ("expectation", "expectation_type", "column", "column_name", success,
+                            "observed_value", critical) if c and c in shown.columns]
+    st.dataframe(shown.loc[order, readable or list(shown.columns)], hide_index=True,
+                 width="stretch")  # critical failures first
+    if readable and len(readable) < len(shown.columns):
+        with st.expander("Every column (expectation arguments and details)"):
+            st.dataframe(shown.loc[order], hide_index=True, width="stretch")
 
 # --- diagnostics --------------------------------------------------------------------------------------
 st.subheader(f"Model diagnostics ({common.market_label(market)})")

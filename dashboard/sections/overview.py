@@ -9,7 +9,9 @@ import charts
 import common
 import formatting as fmt
 
-HEADLINE_PATTERNS = ("r2", "r_squared", "mape", "nrmse", "durbin")  # shown as big figures, in this order
+# shown as big figures, in this order (first five present); other metrics are in the table below
+HEADLINE = ("in_sample_r2", "r2", "holdout_r2", "in_sample_mape", "mape", "mape_train", "holdout_mape",
+            "mape_holdout", "cv_mape", "durbin_watson")
 
 
 market = common.header("Overview", "How well the model reproduces weekly revenue, and where revenue came from.")
@@ -34,8 +36,7 @@ st.subheader("Fit quality")
 diagnostics = common.table_for_market("fct_diagnostics", market, stop=False)
 if diagnostics is not None:
     names = diagnostics["metric"].astype(str)
-    headline = [m for pattern in HEADLINE_PATTERNS for m in names if pattern in m.lower()]
-    headline = list(dict.fromkeys(headline))[:6] or list(names[:4])
+    headline = [m for m in HEADLINE if m in set(names)][:5] or list(names[:4])
     rows = diagnostics.set_index("metric")
     fig_cols = st.columns(len(headline))
     for col, metric in zip(fig_cols, headline):

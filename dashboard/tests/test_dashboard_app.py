@@ -67,7 +67,8 @@ def test_overview_shows_fit_and_contributions(monkeypatch, fixture_db):
     us = fixture.build_tables()["fct_fitted_revenue"].query("market == 'us'")
     assert shown["Weeks modelled"] == "20" and shown["Holdout weeks"] == "4"
     assert shown["Actual revenue"] == fmt.money(us["actual_revenue"].sum()) == "$14.7M"
-    assert shown["R²"] == "0.93" and shown["MAPE holdout"] == "4.2%" and shown["Durbin-Watson"] == "1.84"
+    assert shown["In-sample R²"] == "0.93" and shown["In-sample MAPE"] == "3.1%"
+    assert shown["Holdout MAPE"] == "4.2%" and shown["Durbin-Watson"] == "1.84"
     specs = charts(at)
     assert [chart_title(s) for s in specs] == ["Actual vs fitted weekly revenue", "Where weekly revenue came from"]
     marks = json.dumps(specs[0]["layer"])
@@ -79,8 +80,8 @@ def test_overview_shows_fit_and_contributions(monkeypatch, fixture_db):
 def test_overview_flags_failed_diagnostic_in_other_market(monkeypatch, fixture_db):
     at = open_section(monkeypatch, fixture_db, "overview", market="ca")
     assert at.sidebar.selectbox[0].value == "ca"
-    assert metrics(at)["MAPE holdout"] == "8.1%"
-    assert texts(at.warning) == ["**MAPE holdout** is 8.1% (threshold 6.0%): Mean absolute percentage error on "
+    assert metrics(at)["Holdout MAPE"] == "8.1%"
+    assert texts(at.warning) == ["**Holdout MAPE** is 8.1% (threshold 6.0%): Mean absolute percentage error on "
                                  "the 4 held-out weeks"]
 
 
@@ -181,15 +182,18 @@ def test_data_quality_quarantine_expectations_diagnostics(monkeypatch, fixture_d
         ("raw_sales", "future_date", 1)]
     assert [e.label for e in at.expander] == ["Examples: raw_media_spend · negative_spend (2 rows)",
                                               "Examples: raw_media_spend · unknown_channel (1 row)",
-                                              "Examples: raw_sales · future_date (1 row)"]
+                                              "Examples: raw_sales · future_date (1 row)",
+                                              "Every column (expectation arguments and details)"]
     examples = at.dataframe[1].value
-    assert list(examples["amount"]) == ["-1200.00", "-80.50"]
-    expectations = at.dataframe[4].value
+    assert list(examples["raw_amount"]) == ["-1200.00", "-80.50"]
+    expectations = at.dataframe[4].value  # readable columns, failures first
+    assert list(expectations.columns) == ["expectation", "column", "success", "observed_value", "is_critical"]
     assert list(expectations["success"]) == ["✗ failed", "✓ passed", "✓ passed"]
+    assert expectations.iloc[0]["column"] == "variable_type"
     assert texts(at.warning) == ["1 non-critical expectation(s) failed; see the table.",
                                  "1 diagnostic check(s) need attention."]
-    diagnostics = at.dataframe[5].value.set_index("Check")
-    assert diagnostics.loc["MAPE holdout", "Status"] == "⚠ warn"
+    diagnostics = at.dataframe[6].value
+    assert diagnostics.iloc[0]["Check"] == "Holdout MAPE" and diagnostics.iloc[0]["Status"] == "⚠ warn"
 
 
 def test_experiments_measured_vs_predicted(monkeypatch, fixture_db):

@@ -24,7 +24,11 @@ def test_money(value, signed, expected):
 def test_share_ratio_metric_formatting():
     assert fmt.share(0.1234) == "12.3%" and fmt.share(-0.05, signed=True) == "-5.0%"
     assert fmt.ratio(1.346) == "1.35"
-    assert fmt.metric_label("mape_holdout") == "MAPE holdout" and fmt.metric_label("r2") == "R²"
+    assert fmt.metric_label("holdout_mape") == "Holdout MAPE" and fmt.metric_label("in_sample_r2") == "In-sample R²"
+    assert fmt.metric_label("lift_test_z:EXP-001") == "Lift test z-score: EXP-001"
+    assert fmt.metric_label("cv_mape") == "Cross-validated MAPE"
+    assert fmt.metric_label("ljung_box_pvalue") == "Ljung-Box p-value"
+    assert fmt.metric_value("sigma", 25_300) == "$25.3k" and fmt.metric_value("in_sample_nrmse", 0.05) == "0.05"
     assert fmt.metric_value("mape_train", 0.031) == "3.1%" and fmt.metric_value("durbin_watson", 1.84) == "1.84"
     assert fmt.status("warn") == "⚠ warn" and fmt.status("other") == "other"
 
