@@ -6,7 +6,8 @@ The other mmm_* models rebuild the fits from this table instead of fitting again
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from mmm.pipeline import settings_from_table as _settings, fit_markets
+    from mmm.pipeline import fit_markets
+    from mmm.pipeline import settings_from_table as _settings
 
     lift_tests = dbt.ref("int_lift_tests_converted").df()
     return fit_markets(

@@ -3,7 +3,8 @@
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from mmm.pipeline import settings_from_table as _settings, restore_fits, scenarios_table
+    from mmm.pipeline import restore_fits, scenarios_table
+    from mmm.pipeline import settings_from_table as _settings
 
     fits = restore_fits(dbt.ref("mmm_fit_state").df(), dbt.ref("mmm_model_input").df(),
                         dbt.ref("int_lift_tests_converted").df())

@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from mmm import diagnostics as diag
@@ -152,15 +151,25 @@ class MarketFit:
                                         "component_type": "channel", "contribution": media[:, ci]}))
         return pd.concat(frames, ignore_index=True)
 
+    def contribution_interval(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each channel's contribution over the whole modeled period: estimate, lower, upper (draws)."""
+        media, _ = self.media()
+        contrib = media.sum(axis=0)
+        lo, hi = self._q(self._draw_cache()["media"].sum(axis=1))
+        return contrib, np.minimum(lo, contrib), np.maximum(hi, contrib)
+
+    def roi_interval(self) -> pd.DataFrame:
+        """ROI (contribution / spend) over the whole modeled period with its interval, indexed by channel."""
+        spend = self.spend_matrix().sum(axis=0)
+        safe = np.where(spend > 0, spend, np.nan)
+        est, lo, hi = self.contribution_interval()
+        return pd.DataFrame({"estimate": est / safe, "lower": lo / safe, "upper": hi / safe}, index=self.channels)
+
     def channel_summary(self) -> pd.DataFrame:
         """Spend, contribution, ROI and marginal ROI per channel over the whole modeled period."""
         x = self.spend_matrix()
         spend = x.sum(axis=0)
-        media, _ = self.media()
-        contrib = media.sum(axis=0)
-        cache = self._draw_cache()
-        draws_contrib = cache["media"].sum(axis=1)  # (D, C)
-        c_lo, c_hi = self._q(draws_contrib)
+        contrib, c_lo, c_hi = self.contribution_interval()
         current = self.current_weekly_spend()
         rows = []
         for ci, name in enumerate(self.channels):
@@ -173,9 +182,8 @@ class MarketFit:
             safe = spend[ci] if spend[ci] > 0 else np.nan
             rows.append(dict(
                 channel=name, spend=spend[ci], contribution=contrib[ci],
-                contribution_lower=min(c_lo[ci], contrib[ci]), contribution_upper=max(c_hi[ci], contrib[ci]),
-                roi=contrib[ci] / safe, roi_lower=min(c_lo[ci], contrib[ci]) / safe,
-                roi_upper=max(c_hi[ci], contrib[ci]) / safe,
+                contribution_lower=c_lo[ci], contribution_upper=c_hi[ci],
+                roi=contrib[ci] / safe, roi_lower=c_lo[ci] / safe, roi_upper=c_hi[ci] / safe,
                 mroi=mroi, mroi_lower=min(float(m_lo), mroi), mroi_upper=max(float(m_hi), mroi),
                 current_weekly_spend=current[ci],
                 saturation_weekly_spend=np.nan if sat is None else float(sat)))
@@ -469,11 +477,7 @@ def _identification(fit: MarketFit) -> pd.DataFrame:
     baseline = design @ gamma
     seas_cols = fit.problem.baseline.groups.get("seasonality", [])
     demand = design[:, seas_cols] @ gamma[seas_cols] if seas_cols else None
-    ri = fit.problem.layout.roi_index()
-    sd = np.sqrt(np.diag(fit.cov)[ri])
-    zq = stats.norm.ppf(0.5 + fit.level / 2)
-    roi = pd.DataFrame({"estimate": np.exp(fit.z[ri]), "lower": np.exp(fit.z[ri] - zq * sd),
-                        "upper": np.exp(fit.z[ri] + zq * sd)}, index=fit.channels)
+    roi = fit.roi_interval()
     vifs = diag.vif(fit.transformed_design()[fit.problem.train])
     return diag.identification_warnings(fit.data.spend[fit.channels], vifs=vifs, demand=demand, roi=roi,
                                         baseline=baseline, n_weeks=len(fit.data.weeks),

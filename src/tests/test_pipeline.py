@@ -129,9 +129,12 @@ def test_one_number_budget_is_shared_by_all_markets(fitted):
 def test_scenarios_move_money_and_report_unknown_channels(fitted):
     _, _, _, fits = fitted
     scenarios = pd.DataFrame([
-        dict(scenario_name="move", market="aa", channel="tv", change_type="absolute", change_value=-10000, description="tv to search"),
-        dict(scenario_name="move", market="aa", channel="search", change_type="absolute", change_value=10000, description="tv to search"),
-        dict(scenario_name="more_social", market="AA ", channel="Social", change_type="percent", change_value=20, description="social +20%"),
+        dict(scenario_name="move", market="aa", channel="tv", change_type="absolute", change_value=-10000,
+             description="tv to search"),
+        dict(scenario_name="move", market="aa", channel="search", change_type="absolute", change_value=10000,
+             description="tv to search"),
+        dict(scenario_name="more_social", market="AA ", channel="Social", change_type="percent", change_value=20,
+             description="social +20%"),
         dict(scenario_name="podcast", market="aa", channel="podcast", change_type="percent", change_value=10, description="new"),
     ])
     out = scenarios_table(fits, scenarios, SETTINGS).set_index("scenario_name")
