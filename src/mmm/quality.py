@@ -106,8 +106,9 @@ def _observed(result: dict[str, Any]) -> str:
 def validate_model_input(frame: pd.DataFrame) -> pd.DataFrame:
     """Validate the model input with Great Expectations; one result row per expectation.
 
-    Returns a DataFrame with columns expectation_id (type and arguments), expectation, column, success, observed_value (text), is_critical
-    and details (JSON text: the expectation's arguments, up to 10 unexpected values, any exception).
+    Returns a DataFrame with columns expectation_id (type and arguments), expectation, column, success,
+    observed_value (text), is_critical and details (JSON text: the expectation's arguments, up to 10
+    unexpected values, any exception).
     """
     _quiet_gx()
     import great_expectations as gx

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from mmm.quality import (
-    DataQualityError,
     RESULT_COLUMNS,
+    DataQualityError,
     critical_failures,
     raise_on_critical_failure,
     validate_model_input,
