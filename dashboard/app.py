@@ -19,6 +19,7 @@ if str(HERE) not in sys.path:  # `streamlit run` adds it; AppTest and plain impo
     sys.path.insert(0, str(HERE))
 
 import common  # noqa: E402
+
 import data  # noqa: E402
 
 st.set_page_config(page_title="Marketing mix dashboard", page_icon=":material/monitoring:", layout="wide")

@@ -176,6 +176,10 @@ def build_tables(seed: int = 0) -> dict[str, pd.DataFrame]:
             dict(market=market, metric="durbin_watson", value=1.84, threshold=1.5, status="ok",
                  note="Residual autocorrelation (2 = none)"),
         ]
+        if market == "us":
+            diagnostics_rows.append(dict(market=market, metric="spend_correlation:search", value=0.86,
+                                         threshold=0.8, status="warn",
+                                         note="search and social move together; their split is uncertain"))
 
     lift = pd.DataFrame([
         dict(experiment_id="EXP-001", market="us", channel="search", start_date=pd.Timestamp("2024-03-04").date(),

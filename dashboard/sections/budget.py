@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import streamlit as st
-
 import charts
 import common
-import data
 import formatting as fmt
+import numpy as np
+import pandas as pd
 import reoptimize
+import streamlit as st
+
+import data
 
 BOUND_WORDS = {"lower": "held at its minimum", "upper": "held at its maximum"}
 
@@ -29,15 +29,18 @@ def allocation_table(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def binding_sentences(frame: pd.DataFrame) -> list[str]:
-    out = []
+def binding_summary(frame: pd.DataFrame) -> str | None:
+    """One sentence naming the channels held at a bound, or None when no bound binds."""
+    parts = []
     for _, row in frame.iterrows():
         bound = str(row["binding_constraint"] or "")
         if bound in BOUND_WORDS:
             limit = row["min_weekly_spend"] if bound == "lower" else row["max_weekly_spend"]
-            out.append(f"**{row['label']}** is {BOUND_WORDS[bound]} ({fmt.money(limit)} per week): the optimizer "
-                       f"would go {'lower' if bound == 'lower' else 'higher'} if the bounds allowed.")
-    return out
+            parts.append(f"**{row['label']}** {BOUND_WORDS[bound]} ({fmt.money(limit)} per week)")
+    if not parts:
+        return None
+    return ("At a bound: " + "; ".join(parts) + ". The optimizer would move these further if the bounds "
+            "allowed (vars `optimizer_min_multiplier` / `optimizer_max_multiplier`).")
 
 
 market = common.header("Budget", "Where the next dollar should go, from the stored response curves.")
@@ -69,8 +72,8 @@ if pd.notna(change_low):
                "edges of every channel's response band).")
 
 st.altair_chart(charts.allocation_bars(allocation), width="stretch")
-for sentence in binding_sentences(allocation):
-    st.info(sentence)
+if binding := binding_summary(allocation):
+    st.info(binding)
 st.dataframe(allocation_table(allocation), hide_index=True, width="stretch")
 
 st.subheader("Scenarios")
@@ -95,7 +98,7 @@ elif curves.empty:
 else:
     current_budget = float(allocation["current_weekly_spend"].sum())
     budget = st.number_input(
-        "Total weekly budget", min_value=0.0, value=round(current_budget, -2), step=1000.0, format="%.0f",
+        "Total weekly budget", min_value=0.0, value=current_budget, step=1000.0, format="%.0f",
         key=f"budget_{market}",
         help=f"Between {fmt.money(allocation['min_weekly_spend'].sum())} and "
              f"{fmt.money(allocation['max_weekly_spend'].sum())} (the sum of the channel bounds).")
@@ -112,11 +115,16 @@ else:
                f"{fmt.money(result.change_upper, signed=True)})." if pd.notna(result.change_lower) else ".")
             + (f" At this budget the last $1 returns ${result.marginal_roi:.2f}."
                if pd.notna(result.marginal_roi) else ""))
-        order = {channel: i for i, channel in enumerate(allocation["channel"])}  # same order as above
-        table = common.with_labels(result.table(), labels).sort_values("channel", key=lambda c: c.map(order))
-        st.altair_chart(charts.allocation_bars(table), width="stretch")
-        for sentence in binding_sentences(table):
-            st.info(sentence)
-        st.dataframe(allocation_table(table), hide_index=True, width="stretch")
+        if abs(budget - current_budget) < 1.0:
+            st.caption("This is today's budget, so the split is the optimal allocation shown above. Change the "
+                       "budget to see another split.")
+        else:
+            order = {channel: i for i, channel in enumerate(allocation["channel"])}  # same order as above
+            table = common.with_labels(result.table(), labels).sort_values("channel",
+                                                                           key=lambda c: c.map(order))
+            st.altair_chart(charts.allocation_bars(table), width="stretch")
+            if binding := binding_summary(table):
+                st.info(binding)
+            st.dataframe(allocation_table(table), hide_index=True, width="stretch")
         if result.message:
             st.caption(f"Optimizer: {result.message}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import streamlit as st
-
 import charts
 import common
 import formatting as fmt
+import pandas as pd
+import streamlit as st
 
 market = common.header("Channels", "Which channels pay back, and how sure the model is about it.")
 
@@ -24,7 +23,8 @@ for _, row in summary.iterrows():
         sentences.setdefault(text, []).append(row["label"])
 for sentence, channels in sentences.items():
     st.warning(f"**{' and '.join(channels)}**: {sentence[:1].upper() + sentence[1:]}.")
-for _, row in summary.iterrows():
+warned = {label for labels in sentences.values() for label in labels}
+for _, row in summary[~summary["label"].isin(warned)].iterrows():  # a warning already says it otherwise
     if pd.notna(row["roi_lower"]) and pd.notna(row["roi_upper"]) and row["roi_lower"] < 1 < row["roi_upper"]:
         st.info(f"**{row['label']}**: the data cannot tell whether it pays back; each $1 returns between "
                 f"${row['roi_lower']:.2f} and ${row['roi_upper']:.2f}.")

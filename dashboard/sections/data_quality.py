@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import common
+import formatting as fmt
 import pandas as pd
 import streamlit as st
 
-import common
 import data
-import formatting as fmt
 
 EXAMPLES_PER_RULE = 3
 

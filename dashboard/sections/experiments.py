@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import charts
+import common
+import formatting as fmt
 import pandas as pd
 import streamlit as st
 
-import charts
-import common
 import data
-import formatting as fmt
 
 Z90 = 1.6448536269514722  # the measured interval shown: estimate ± 1.645 standard errors (90%)
 AGREE_Z = 2.0  # |z| above this: model and experiment disagree

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import streamlit as st
-
 import charts
 import common
 import formatting as fmt
+import pandas as pd
+import streamlit as st
 
 # shown as big figures, in this order (first five present); other metrics are in the table below
 HEADLINE = ("in_sample_r2", "r2", "holdout_r2", "in_sample_mape", "mape", "mape_train", "holdout_mape",
@@ -45,9 +44,14 @@ if diagnostics is not None:
                    delta=fmt.status(row["status"]), delta_color="off", delta_arrow="off",
                    help=f"{row.get('note', '')} (threshold {fmt.metric_value(metric, row['threshold'])})")
     problems = diagnostics[diagnostics["status"].astype(str).str.lower().isin(["warn", "fail"])]
-    for _, row in problems.iterrows():
+    # 'check:channel' rows are about one channel (identification, lift tests): listed on other pages
+    is_channel_check = problems["metric"].astype(str).str.contains(":")
+    for _, row in problems[~is_channel_check].iterrows():
         st.warning(f"**{fmt.metric_label(row['metric'])}** is {fmt.metric_value(row['metric'], row['value'])} "
                    f"(threshold {fmt.metric_value(row['metric'], row['threshold'])}): {row.get('note', '')}")
+    if is_channel_check.any():
+        st.info(f"{int(is_channel_check.sum())} channel-level check(s) need attention: see **Channels** "
+                "(warnings in plain words) and **Data quality** (every check).")
     with st.expander("All diagnostics"):
         st.dataframe(pd.DataFrame({
             "Check": diagnostics["metric"].map(fmt.metric_label),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import charts
+import common
+import formatting as fmt
 import pandas as pd
 import streamlit as st
 
-import charts
-import common
 import data
-import formatting as fmt
 
 COLUMNS = 3
 
@@ -41,6 +41,8 @@ for i, channel in enumerate(channels):
         st.altair_chart(charts.response_curve(curve, label, current, saturation), width="stretch")
         if saturation is None or pd.isna(saturation):
             note = "not reached within the curve"
+        elif saturation <= curve["weekly_spend"].min():
+            note = "from the first dollar (the next $1 returns less than $1 at any spend)"
         else:
             note = fmt.money(saturation) + " per week"
             if current is not None and pd.notna(current):

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
 import fixture
 import formatting as fmt
+import pytest
 import reoptimize
+from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGES = {
@@ -73,7 +72,9 @@ def test_overview_shows_fit_and_contributions(monkeypatch, fixture_db):
     assert [chart_title(s) for s in specs] == ["Actual vs fitted weekly revenue", "Where weekly revenue came from"]
     marks = json.dumps(specs[0]["layer"])
     assert '"rect"' in marks and '"area"' in marks  # holdout shading and interval band
-    assert not at.warning  # every US diagnostic is ok
+    assert not at.warning  # every US fit metric is ok; the one channel-level check is pointed to
+    assert texts(at.info) == ["1 channel-level check(s) need attention: see **Channels** (warnings in plain "
+                              "words) and **Data quality** (every check)."]
     assert any("Media drove $4.08M of $14.6M fitted revenue" in c for c in texts(at.caption))
 
 
@@ -133,7 +134,8 @@ def test_budget_allocation_scenarios_and_bounds(monkeypatch, fixture_db):
     shown = metrics(at)
     assert shown["Weekly budget"] == "$50.0k"
     assert shown["Expected change per week"] == "+$5.76k"
-    assert "**TV** is held at its minimum ($12.0k per week)" in texts(at.info)[0]
+    assert texts(at.info)[0].startswith("At a bound: **TV** held at its minimum ($12.0k per week). The "
+                                        "optimizer would move these further")
     allocation = at.dataframe[0].value.set_index("Channel")
     assert allocation.loc["TV", "Bound"] == "held at its minimum"
     assert allocation.loc["TV", "Change"] == "-$12.0k (-50.0%)"
@@ -150,6 +152,7 @@ def test_budget_input_reoptimises_from_stored_curves(monkeypatch, fixture_db):
     assert at.number_input(key="budget_us").value == 125_000
     # same budget: the optimizer on the stored curves finds the stored optimum (+$9.95k a week)
     assert "With **$125k** per week" in at.markdown[0].value and "**+$9.95k** vs today" in at.markdown[0].value
+    assert len(at.dataframe) == 2 and "This is today's budget" in texts(at.main.caption)[-1]  # no repeated table
     at.number_input(key="budget_us").set_value(150_000).run()
     assert not at.exception
     sentence = at.markdown[0].value

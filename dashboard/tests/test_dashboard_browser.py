@@ -30,14 +30,14 @@ VIEWPORT = {"width": 1440, "height": 1000}
 # (url path, title, charts expected at least, texts that must be shown outside tables: Streamlit draws
 # dataframes on a canvas, so their cells are not page text; AppTest checks those)
 SECTIONS = [
-    ("", "Overview", 2, ["$14.7M", "Fit quality", "MAPE holdout", "Weekly contributions",
+    ("", "Overview", 2, ["$14.7M", "Fit quality", "Holdout MAPE", "Weekly contributions",
                          "Media drove"]),
     ("channels", "Channels", 3, ["Search and social move together; their split is uncertain",
                                  "the data cannot tell whether it pays back", "Channel table"]),
     ("response-curves", "Response curves", 3, ["saturation $65.3k per week (room to grow)",
                                                "saturation $36.7k per week (current spend is past it)"]),
-    ("budget", "Budget", 2, ["+$9.95k", "Scenarios", "Try another weekly budget",
-                             "the best split is expected to bring"]),
+    ("budget", "Budget", 1, ["+$9.95k", "Scenarios", "Try another weekly budget",
+                             "the best split is expected to bring", "This is today's budget"]),
     ("data-quality", "Data quality", 0, ["Quarantined rows", "raw_media_spend · negative_spend", "2 of 3",
                                          "non-critical expectation(s) failed"]),
     ("experiments", "Experiments", 1, ["The z-score is the gap", "Experiment"]),
@@ -174,7 +174,7 @@ def test_sidebar_navigation_and_market_selector(server: str, page) -> None:
 
 def test_budget_input_reoptimises(server: str, page) -> None:
     page.goto(f"{server}/budget")
-    _wait_for_section(page, "Budget", 2)
+    _wait_for_section(page, "Budget", 1)
     page.set_viewport_size(VIEWPORT)
     field = page.locator('[data-testid="stNumberInput"] input').first
     field.fill("150000")

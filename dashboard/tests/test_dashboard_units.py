@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import duckdb
+import fixture
+import formatting as fmt
 import numpy as np
 import pytest
 
 import data
-import fixture
-import formatting as fmt
 
 
 @pytest.mark.parametrize("value, signed, expected", [
