@@ -25,12 +25,30 @@ import data  # noqa: E402
 st.set_page_config(page_title="Marketing mix dashboard", page_icon=":material/monitoring:", layout="wide")
 
 SECTIONS = [
-    st.Page("sections/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page(
+        "sections/overview.py",
+        title="Overview",
+        icon=":material/monitoring:",
+        url_path="overview",
+        default=True,
+    ),
     st.Page("sections/channels.py", title="Channels", icon=":material/bar_chart:", url_path="channels"),
-    st.Page("sections/response_curves.py", title="Response curves", icon=":material/show_chart:", url_path="response-curves"),
+    st.Page(
+        "sections/response_curves.py",
+        title="Response curves",
+        icon=":material/show_chart:",
+        url_path="response-curves",
+    ),
     st.Page("sections/budget.py", title="Budget", icon=":material/payments:", url_path="budget"),
-    st.Page("sections/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
-    st.Page("sections/experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"),
+    st.Page(
+        "sections/data_quality.py",
+        title="Data quality",
+        icon=":material/fact_check:",
+        url_path="data-quality",
+    ),
+    st.Page(
+        "sections/experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"
+    ),
 ]
 page = st.navigation(SECTIONS)
 
@@ -46,8 +64,10 @@ def choose_market() -> None:
         st.stop()
     if not markets:
         st.title(page.title)
-        st.error(f"The warehouse `{path}` has no model outputs yet (fct_fitted_revenue, fct_channel_summary "
-                 f"and fct_optimal_allocation are missing or empty): {data.BUILD_HINT}.")
+        st.error(
+            f"The warehouse `{path}` has no model outputs yet (fct_fitted_revenue, fct_channel_summary "
+            f"and fct_optimal_allocation are missing or empty): {data.BUILD_HINT}."
+        )
         st.stop()
     wanted = st.query_params.get("market")
     if st.session_state.get(common.MARKET_KEY) not in markets:

@@ -37,8 +37,10 @@ def table_for_market(name: str, market: str | None, stop: bool = True) -> pd.Dat
         frame = data.for_market(result, market)
         if not frame.empty:
             return frame
-        st.warning(f"Table `{name}` has no rows for market {market_label(market)}: {data.BUILD_HINT} "
-                   "(or pick another market).")
+        st.warning(
+            f"Table `{name}` has no rows for market {market_label(market)}: {data.BUILD_HINT} "
+            "(or pick another market)."
+        )
     if stop:
         st.stop()
     return None

@@ -73,9 +73,20 @@ def status(value: object) -> str:
     return f"{icon} {text}" if icon else text
 
 
-TOKENS = {"r2": "R²", "mape": "MAPE", "nrmse": "NRMSE", "rmse": "RMSE", "vif": "VIF", "rssd": "RSSD",
-          "roi": "ROI", "mroi": "marginal ROI", "cv": "cross-validated", "z": "z-score", "pvalue": "p-value",
-          "decomp": "DECOMP"}
+TOKENS = {
+    "r2": "R²",
+    "mape": "MAPE",
+    "nrmse": "NRMSE",
+    "rmse": "RMSE",
+    "vif": "VIF",
+    "rssd": "RSSD",
+    "roi": "ROI",
+    "mroi": "marginal ROI",
+    "cv": "cross-validated",
+    "z": "z-score",
+    "pvalue": "p-value",
+    "decomp": "DECOMP",
+}
 PHRASES = {"in sample": "in-sample", "durbin watson": "Durbin-Watson", "ljung box": "Ljung-Box"}
 MONEY_METRICS = ("sigma", "rmse")  # in the reporting currency
 

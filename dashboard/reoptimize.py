@@ -47,9 +47,16 @@ class Reallocation:
         return self.revenue_optimal - self.revenue_current
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame({"channel": self.channels, "current_weekly_spend": self.current,
-                             "optimal_weekly_spend": self.optimal, "min_weekly_spend": self.lower_bound,
-                             "max_weekly_spend": self.upper_bound, "binding_constraint": self.binding})
+        return pd.DataFrame(
+            {
+                "channel": self.channels,
+                "current_weekly_spend": self.current,
+                "optimal_weekly_spend": self.optimal,
+                "min_weekly_spend": self.lower_bound,
+                "max_weekly_spend": self.upper_bound,
+                "binding_constraint": self.binding,
+            }
+        )
 
 
 def available() -> bool:
@@ -63,8 +70,9 @@ def _responses(curves: pd.DataFrame, channels: list[str], column: str) -> list:
         if curve.empty:
             raise ReoptimizeError(f"No response curve stored for channel {channel!r}.")
         try:
-            responses.append(TabulatedResponse(curve["weekly_spend"].to_numpy(float),
-                                               curve[column].to_numpy(float)))
+            responses.append(
+                TabulatedResponse(curve["weekly_spend"].to_numpy(float), curve[column].to_numpy(float))
+            )
         except ValueError as exc:
             raise ReoptimizeError(f"The stored {column} curve of {channel!r} cannot be used: {exc}") from exc
     return responses
@@ -82,8 +90,9 @@ def _interp_total(curves: pd.DataFrame, channels: list[str], column: str, spend:
     return total
 
 
-def change_interval(curves: pd.DataFrame, channels: list[str], current: np.ndarray,
-                    optimal: np.ndarray) -> tuple[float, float]:
+def change_interval(
+    curves: pd.DataFrame, channels: list[str], current: np.ndarray, optimal: np.ndarray
+) -> tuple[float, float]:
     """(low, high) revenue change from `current` to `optimal` with every curve at the low / high edge of
     its band; (nan, nan) when the curves have no band. Uses the package's interpolation when installed."""
     if not {"lower", "upper"} <= set(curves.columns) or curves.empty:
@@ -96,8 +105,10 @@ def change_interval(curves: pd.DataFrame, channels: list[str], current: np.ndarr
             responses = _responses(curves, channels, column)
             changes.append(_total(responses, optimal) - _total(responses, current))
         except ReoptimizeError:
-            changes.append(_interp_total(curves, channels, column, optimal)
-                           - _interp_total(curves, channels, column, current))
+            changes.append(
+                _interp_total(curves, channels, column, optimal)
+                - _interp_total(curves, channels, column, current)
+            )
     return min(changes), max(changes)
 
 
@@ -114,7 +125,8 @@ def reoptimize(allocation: pd.DataFrame, curves: pd.DataFrame, budget: float) ->
         raise ReoptimizeError(
             f"A weekly budget of {budget:,.0f} is outside what the channel bounds allow "
             f"({lower.sum():,.0f} to {upper.sum():,.0f}): every channel must stay between its minimum and "
-            "maximum weekly spend.")
+            "maximum weekly spend."
+        )
     expected = _responses(curves, channels, "expected_weekly_revenue")
     result = optimize_allocation(expected, current, lower, upper, float(budget), seed=0)
     optimal = np.asarray(result.optimal, dtype=float)
@@ -122,6 +134,17 @@ def reoptimize(allocation: pd.DataFrame, curves: pd.DataFrame, budget: float) ->
         raise ReoptimizeError(f"The optimizer did not find an allocation: {getattr(result, 'message', '')}")
     change_lower, change_upper = change_interval(curves, channels, current, optimal)
     binding = [str(b or "") for b in getattr(result, "binding", [""] * len(channels))]
-    return Reallocation(channels, current, optimal, lower, upper, binding, _total(expected, current),
-                        _total(expected, optimal), change_lower, change_upper,
-                        float(getattr(result, "marginal_roi", float("nan"))), str(getattr(result, "message", "")))
+    return Reallocation(
+        channels,
+        current,
+        optimal,
+        lower,
+        upper,
+        binding,
+        _total(expected, current),
+        _total(expected, optimal),
+        change_lower,
+        change_upper,
+        float(getattr(result, "marginal_roi", float("nan"))),
+        str(getattr(result, "message", "")),
+    )

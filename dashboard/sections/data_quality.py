@@ -15,8 +15,10 @@ market = common.header("Data quality", "Whether the input data and the model can
 
 # --- quarantine -------------------------------------------------------------------------------------
 st.subheader("Quarantined rows")
-st.caption("Raw rows that broke a rule were set aside (not used by the model). Shown for every market: raw "
-           "market names are not normalised yet.")
+st.caption(
+    "Raw rows that broke a rule were set aside (not used by the model). Shown for every market: raw "
+    "market names are not normalised yet."
+)
 quarantine = data.load_table("mmm_quarantine")
 if quarantine.is_missing:
     st.warning(data.missing_message(quarantine))
@@ -26,20 +28,32 @@ else:
     rows = quarantine.frame
     source = data.first_column(rows, "source_name", "source") or "source_name"
     rule = data.first_column(rows, "rule", "rule_name") or "rule"
-    counts = (rows.groupby([source, rule], dropna=False).size().rename("Rows").reset_index()
-              .sort_values("Rows", ascending=False))
+    counts = (
+        rows.groupby([source, rule], dropna=False)
+        .size()
+        .rename("Rows")
+        .reset_index()
+        .sort_values("Rows", ascending=False)
+    )
     reason = data.first_column(rows, "reason")
     if reason:
-        counts["Reason"] = [rows.loc[(rows[source] == s) & (rows[rule] == r), reason].iloc[0]
-                            for s, r in zip(counts[source], counts[rule])]
-    st.metric("Quarantined rows", f"{len(rows):,}",
-              help=f"{counts[source].nunique()} sources, {counts[rule].nunique()} rules")
+        counts["Reason"] = [
+            rows.loc[(rows[source] == s) & (rows[rule] == r), reason].iloc[0]
+            for s, r in zip(counts[source], counts[rule])
+        ]
+    st.metric(
+        "Quarantined rows",
+        f"{len(rows):,}",
+        help=f"{counts[source].nunique()} sources, {counts[rule].nunique()} rules",
+    )
     st.dataframe(counts.rename(columns={source: "Source", rule: "Rule"}), hide_index=True, width="stretch")
     for _, group in counts.iterrows():
         examples = rows[(rows[source] == group[source]) & (rows[rule] == group[rule])]
-        with st.expander(f"Examples: {group[source]} · {group[rule]} ({group['Rows']} row{'s' if group['Rows'] != 1 else ''})"):
-            st.dataframe(examples.head(EXAMPLES_PER_RULE).dropna(axis=1, how="all"), hide_index=True,
-                         width="stretch")
+        plural = "s" if group["Rows"] != 1 else ""
+        with st.expander(f"Examples: {group[source]} · {group[rule]} ({group['Rows']} row{plural})"):
+            st.dataframe(
+                examples.head(EXAMPLES_PER_RULE).dropna(axis=1, how="all"), hide_index=True, width="stretch"
+            )
 
 # --- Great Expectations -------------------------------------------------------------------------------
 st.subheader("Great Expectations results")
@@ -51,12 +65,17 @@ else:
     success = data.first_column(results, "success", "is_success")
     critical = data.first_column(results, "is_critical", "critical")
     passed = results[success].fillna(False).astype(bool) if success else pd.Series(True, index=results.index)
-    is_critical = results[critical].fillna(False).astype(bool) if critical else pd.Series(False, index=results.index)
+    is_critical = (
+        results[critical].fillna(False).astype(bool) if critical else pd.Series(False, index=results.index)
+    )
     cols = st.columns(3)
     cols[0].metric("Expectations passed", f"{int(passed.sum())} of {len(results)}")
     cols[1].metric("Failed", f"{int((~passed).sum())}")
-    cols[2].metric("Critical failures", f"{int((~passed & is_critical).sum())}",
-                   help="A failed critical expectation stops the build")
+    cols[2].metric(
+        "Critical failures",
+        f"{int((~passed & is_critical).sum())}",
+        help="A failed critical expectation stops the build",
+    )
     if (~passed & is_critical).any():
         st.error("A critical expectation failed: the model outputs below may rest on bad data.")
     elif (~passed).any():
@@ -67,10 +86,22 @@ else:
     if success:
         shown[success] = passed.map({True: "✓ passed", False: "✗ failed"})
     order = (passed.astype(int) * 2 + (~is_critical).astype(int)).sort_values(kind="stable").index
-    readable = [c for c in ("expectation", "expectation_type", "column", "column_name", success,
-                            "observed_value", critical) if c and c in shown.columns]
-    st.dataframe(shown.loc[order, readable or list(shown.columns)], hide_index=True,
-                 width="stretch")  # critical failures first
+    readable = [
+        c
+        for c in (
+            "expectation",
+            "expectation_type",
+            "column",
+            "column_name",
+            success,
+            "observed_value",
+            critical,
+        )
+        if c and c in shown.columns
+    ]
+    st.dataframe(
+        shown.loc[order, readable or list(shown.columns)], hide_index=True, width="stretch"
+    )  # critical failures first
     if readable and len(readable) < len(shown.columns):
         with st.expander("Every column (expectation arguments and details)"):
             st.dataframe(shown.loc[order], hide_index=True, width="stretch")
@@ -88,10 +119,20 @@ if diagnostics is not None:
         st.warning(f"{counts['warn']} diagnostic check(s) need attention.")
     else:
         st.success("Every diagnostic check is ok.")
-    st.dataframe(pd.DataFrame({
-        "Check": diagnostics["metric"].map(fmt.metric_label),
-        "Value": [fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["value"])],
-        "Threshold": [fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["threshold"])], "Status": diagnostics["status"].map(fmt.status),
-        "Note": diagnostics.get("note", ""),
-    }).iloc[status.map({"fail": 0, "warn": 1}).fillna(2).argsort(kind="stable")],  # problems first
-        hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Check": diagnostics["metric"].map(fmt.metric_label),
+                "Value": [
+                    fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["value"])
+                ],
+                "Threshold": [
+                    fmt.metric_value(m, v) for m, v in zip(diagnostics["metric"], diagnostics["threshold"])
+                ],
+                "Status": diagnostics["status"].map(fmt.status),
+                "Note": diagnostics.get("note", ""),
+            }
+        ).iloc[status.map({"fail": 0, "warn": 1}).fillna(2).argsort(kind="stable")],  # problems first
+        hide_index=True,
+        width="stretch",
+    )

@@ -12,8 +12,9 @@ import data
 
 COLUMNS = 3
 
-market = common.header("Response curves",
-                       "Expected weekly revenue of each channel if its weekly spend were held at a level.")
+market = common.header(
+    "Response curves", "Expected weekly revenue of each channel if its weekly spend were held at a level."
+)
 
 curves = common.table_for_market("fct_response_curves", market)
 labels = common.channel_labels(market)
@@ -21,8 +22,10 @@ summary_result = data.load_table("fct_channel_summary")
 summary = data.for_market(summary_result, market)
 by_channel = summary.set_index("channel") if not summary.empty else pd.DataFrame()
 
-st.caption("Blue line: expected weekly revenue; band: its interval; black dashed line and dot: current weekly "
-           "spend; red dashed line: saturation, where the next $1 returns less than $1.")
+st.caption(
+    "Blue line: expected weekly revenue; band: its interval; black dashed line and dot: current weekly "
+    "spend; red dashed line: saturation, where the next $1 returns less than $1."
+)
 
 channels = list(dict.fromkeys(curves["channel"]))
 if not by_channel.empty:  # biggest spenders first

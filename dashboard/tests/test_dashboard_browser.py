@@ -22,30 +22,72 @@ import pytest
 APP = Path(__file__).resolve().parents[1] / "app.py"
 REPO_ROOT = APP.parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 1000}
 
 # (url path, title, charts expected at least, texts that must be shown outside tables: Streamlit draws
 # dataframes on a canvas, so their cells are not page text; AppTest checks those)
 SECTIONS = [
-    ("", "Overview", 2, ["$14.7M", "Fit quality", "Holdout MAPE", "Weekly contributions",
-                         "Media drove"]),
-    ("channels", "Channels", 3, ["Search and social move together; their split is uncertain",
-                                 "the data cannot tell whether it pays back", "Channel table"]),
-    ("response-curves", "Response curves", 3, ["saturation $65.3k per week (room to grow)",
-                                               "saturation $36.7k per week (current spend is past it)"]),
-    ("budget", "Budget", 1, ["+$9.95k", "Scenarios", "Try another weekly budget",
-                             "the best split is expected to bring", "This is today's budget"]),
-    ("data-quality", "Data quality", 0, ["Quarantined rows", "raw_media_spend · negative_spend", "2 of 3",
-                                         "non-critical expectation(s) failed"]),
+    ("", "Overview", 2, ["$14.7M", "Fit quality", "Holdout MAPE", "Weekly contributions", "Media drove"]),
+    (
+        "channels",
+        "Channels",
+        3,
+        [
+            "Search and social move together; their split is uncertain",
+            "the data cannot tell whether it pays back",
+            "Channel table",
+        ],
+    ),
+    (
+        "response-curves",
+        "Response curves",
+        3,
+        [
+            "saturation $65.3k per week (room to grow)",
+            "saturation $36.7k per week (current spend is past it)",
+        ],
+    ),
+    (
+        "budget",
+        "Budget",
+        1,
+        [
+            "+$9.95k",
+            "Scenarios",
+            "Try another weekly budget",
+            "the best split is expected to bring",
+            "This is today's budget",
+        ],
+    ),
+    (
+        "data-quality",
+        "Data quality",
+        0,
+        [
+            "Quarantined rows",
+            "raw_media_spend · negative_spend",
+            "2 of 3",
+            "non-critical expectation(s) failed",
+        ],
+    ),
     ("experiments", "Experiments", 1, ["The z-score is the gap", "Experiment"]),
 ]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="headless browser test skipped: /usr/bin/chromium is absent "
-                                       "(apt-get install chromium chromium-driver)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="headless browser test skipped: /usr/bin/chromium is absent "
+    "(apt-get install chromium chromium-driver)",
+)
 
 
 def _free_port() -> int:
@@ -73,9 +115,23 @@ def server(fixture_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     port = _free_port()
     log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     env = {**os.environ, "MMM_DUCKDB_PATH": str(fixture_db)}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -96,8 +152,12 @@ def page(tmp_path_factory: pytest.TempPathFactory):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROMIUM_ARGS, viewport=VIEWPORT)
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=VIEWPORT,
+        )
         try:
             yield context.pages[0] if context.pages else context.new_page()
         finally:
@@ -122,7 +182,9 @@ def _wait_for_section(page, title: str, charts: int, texts: list[str] = ()) -> N
     page.wait_for_function(
         """(n) => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
                     .filter(c => c.querySelector('canvas, svg.marks')).length >= n""",
-        arg=charts, timeout=20_000)
+        arg=charts,
+        timeout=20_000,
+    )
     _fit_viewport(page)  # drawn charts may have changed the height
     page.wait_for_timeout(500)  # let Vega finish drawing before the screenshot
 
