@@ -39,7 +39,9 @@ def _quiet_gx() -> None:
     """No usage statistics, no progress bars, no info logging from GX (they only cost time and noise)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in ["great_expectations", *logging.root.manager.loggerDict]:
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -113,6 +115,7 @@ def validate_model_input(frame: pd.DataFrame) -> pd.DataFrame:
     _quiet_gx()
     import great_expectations as gx
 
+    _quiet_gx()  # GX sets its own logger levels on import
     context = gx.get_context(mode="ephemeral")
     try:
         from great_expectations.data_context.types.base import ProgressBarsConfig
