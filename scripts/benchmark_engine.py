@@ -211,9 +211,16 @@ def main(argv=None) -> None:
     ap.add_argument("--coverage-seeds", type=int, default=20, help="demo seeds for interval coverage")
     ap.add_argument("--geos", type=int, default=40)
     ap.add_argument("--quick", action="store_true", help="3 seeds, 5 geos")
+    ap.add_argument("--noise", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                    help="demo noise sd as a share of revenue (default 0.02 0.04): shows how error scales with signal")
+    ap.add_argument("--skip-public", action="store_true", help="only the demo seeds")
     args = ap.parse_args(argv)
     if args.quick:
         args.seeds, args.coverage_seeds, args.geos = 3, 3, 5
+    if args.noise:
+        import mmm.demo as demo
+
+        demo.NOISE_SHARE_RANGE = tuple(args.noise)
     config = FitConfig()
     pd.set_option("display.width", 200)
 
@@ -234,6 +241,8 @@ def main(argv=None) -> None:
     print(per_channel.groupby(["channel", "lift_tests"])["err"].mean().unstack().round(3).to_string())
     print(f"peak memory of one fit (tracemalloc): {demo.peak_mb.dropna().max():.1f} MB")
 
+    if args.skip_public:
+        return
     public = [bench_pymc_example(config), *bench_pymc_confounder(config), bench_mamimo(config),
               bench_robyn(config), bench_meridian_geo(config, args.geos)]
     print("\n== Public datasets (../shared/benchmarks)")
