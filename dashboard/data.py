@@ -28,7 +28,7 @@ MARTS: tuple[str, ...] = (
     "fct_diagnostics",
     "fct_lift_test_calibration",
 )
-DATA_QUALITY_TABLES: tuple[str, ...] = ("mmm_quarantine", "dq_validation_results")
+DATA_QUALITY_TABLES: tuple[str, ...] = ("mmm_quarantine", "dq_validation_results", "mmm_data_sufficiency")
 ALLOWED_TABLES: frozenset[str] = frozenset(MARTS + DATA_QUALITY_TABLES)
 
 BUILD_HINT = "run `make build` first"

@@ -415,6 +415,21 @@ def build_tables(seed: int = 0) -> dict[str, pd.DataFrame]:
         "fct_lift_test_calibration": lift,
         "mmm_quarantine": quarantine,
         "dq_validation_results": validation,
+        # the data layer's sufficiency checks (models/model_input/mmm_data_sufficiency.sql)
+        "mmm_data_sufficiency": pd.DataFrame(
+            [
+                dict(market=m, channel="", check_name="history_weeks", value=20.0, threshold=78.0,
+                     status="warn", note=f"only 20 weeks of sales in {m} (78 recommended)")
+                for m in ("us", "ca")
+            ]
+            + [
+                dict(market="ca", channel="radio", check_name="channel_not_configured", value=float("nan"),
+                     threshold=float("nan"), status="warn",
+                     note="radio is not in channel_config; modeled with the default settings"),
+                dict(market="us", channel="tv", check_name="channel_active_weeks", value=20.0, threshold=8.0,
+                     status="ok", note="tv spends in 20 weeks"),
+            ]
+        ),
     }
 
 

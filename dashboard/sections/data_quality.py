@@ -136,3 +136,28 @@ if diagnostics is not None:
         hide_index=True,
         width="stretch",
     )
+
+# --- data sufficiency -------------------------------------------------------------------------------
+st.subheader(f"Data sufficiency ({common.market_label(market)})")
+sufficiency = common.table_for_market("mmm_data_sufficiency", market, stop=False)
+if sufficiency is not None:
+    suff_status = sufficiency["status"].astype(str).str.lower()
+    n_problems = int((suff_status != "ok").sum())
+    st.markdown(
+        f"**{n_problems}** of {len(sufficiency)} data checks need attention "
+        "(history length, channels active in too few weeks, unconfigured channels, filled control weeks)."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Check": sufficiency["check_name"].astype(str).str.replace("_", " "),
+                "Channel": sufficiency["channel"].fillna(""),
+                "Value": sufficiency["value"],
+                "Threshold": sufficiency["threshold"],
+                "Status": sufficiency["status"].map(fmt.status),
+                "Note": sufficiency["note"],
+            }
+        ).iloc[suff_status.map({"fail": 0, "warn": 1}).fillna(2).argsort(kind="stable")],  # problems first
+        hide_index=True,
+        width="stretch",
+    )

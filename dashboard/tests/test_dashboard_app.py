@@ -229,6 +229,10 @@ def test_data_quality_quarantine_expectations_diagnostics(monkeypatch, fixture_d
     ]
     diagnostics = at.dataframe[6].value
     assert diagnostics.iloc[0]["Check"] == "Holdout MAPE" and diagnostics.iloc[0]["Status"] == "⚠ warn"
+    sufficiency = at.dataframe[7].value  # the ca market's data checks, problems first
+    assert list(sufficiency["Check"]) == ["history weeks", "channel not configured"]
+    assert sufficiency.iloc[1]["Channel"] == "radio" and "channel_config" in sufficiency.iloc[1]["Note"]
+    assert any("2** of 2 data checks need attention" in m for m in texts(at.markdown))
 
 
 def test_experiments_measured_vs_predicted(monkeypatch, fixture_db):
