@@ -19,9 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson as _sm_durbin_watson
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
@@ -131,6 +129,8 @@ def ljung_box_pvalue(residuals, lags: int | None = None) -> float:
     h = default_ljung_box_lags(e.size) if lags is None else int(lags)
     if h < 1 or e.size <= h + 1 or np.ptp(e) == 0:
         return math.nan
+    from statsmodels.stats.diagnostic import acorr_ljungbox  # lazy: heavy import
+
     table = acorr_ljungbox(e, lags=[h], return_df=True)
     return float(table["lb_pvalue"].iloc[-1])
 
@@ -290,7 +290,9 @@ def hac_regression(y, design: pd.DataFrame, maxlags: int | None = None, level: f
         raise ValueError(f"level must be in (0, 1), got {level}")
     x = _numeric_frame(design)
     if add_constant:
-        x = sm.add_constant(x, has_constant="skip", prepend=True)
+        from statsmodels.tools.tools import add_constant  # lazy: statsmodels adds ~1.5 s to import
+
+        x = add_constant(x, has_constant="skip", prepend=True)
     yy = pd.Series(_as_1d(y, "y"), index=x.index)
     keep = yy.notna().to_numpy() & x.notna().all(axis=1).to_numpy()
     yy, x = yy[keep], x[keep]
@@ -302,7 +304,9 @@ def hac_regression(y, design: pd.DataFrame, maxlags: int | None = None, level: f
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SingularMatrixWarning)
         warnings.simplefilter("ignore", RuntimeWarning)  # 0-dof t statistics on degenerate inputs
-        res = sm.OLS(yy, x).fit(method="pinv", cov_type="HAC",
+        from statsmodels.regression.linear_model import OLS
+
+        res = OLS(yy, x).fit(method="pinv", cov_type="HAC",
                                 cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True)
         se = np.asarray(res.bse, dtype=float)
     est = np.asarray(res.params, dtype=float)
