@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark docs dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build docs dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,14 +37,23 @@ dbt-test: setup
 demo-data: setup
 	$(BIN)/python -m mmm.demo --seed 7 --out data/demo
 
+## benchmark: engine accuracy and speed against known truth (demo seeds + public sets); not a test
 benchmark: setup
 	$(BIN)/python scripts/benchmark_engine.py
+
+## benchmark-staging: the data layer on ~1 million raw spend rows (time, peak memory)
+benchmark-staging: setup
+	$(BIN)/python scripts/benchmark_staging.py
+
+## benchmark-build: the whole demo `dbt build` timed and broken down by node kind
+benchmark-build: setup
+	$(BIN)/python scripts/benchmark_build.py
 
 docs: setup
 	$(DBT) docs generate && $(DBT) docs serve --port 8080
 
 dashboard: setup
-	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.port 8501
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.port 8501 --client.toolbarMode viewer
 
 clean:
 	rm -rf target logs warehouse
