@@ -31,6 +31,7 @@ from mmm import diagnostics as diag
 from mmm.fit import FitConfig, MarketData, Problem, evaluate, fit_map, laplace_covariance, prepare_problem
 from mmm.model import ChannelSpec, media_effects, natural_parameters, saturation_parameters
 from mmm.response import ParametricResponse, saturation_point
+from mmm.validation import rolling_origin_cv
 
 WARNING_COLUMNS = ["check_name", "channel", "value", "threshold", "status", "message"]
 
@@ -56,6 +57,7 @@ class MarketFit:
     lookback_weeks: int = 13
     fit_seconds: float = 0.0
     map_info: dict = field(default_factory=dict)
+    cv: pd.DataFrame | None = None  # rolling-origin cross-validation (mmm.validation)
 
     # ---------------------------------------------------------------- basics
     @property
@@ -262,6 +264,7 @@ class MarketFit:
 
     def diagnostics(self, cv: pd.DataFrame | None = None) -> pd.DataFrame:
         """Fit quality (in and out of sample), residual checks, design checks and identification warnings."""
+        cv = self.cv if cv is None else cv
         fitted = self.fitted()
         train = self.problem.train
         n_params = self.problem.baseline.design.shape[1] - 1 + self.problem.layout.size
@@ -337,7 +340,9 @@ class MarketFit:
                 "priors": {k: [p.mean, p.sd] for k, p in self.config.priors.items()},
                 "z": self.z.tolist(), "cov": self.cov.tolist(), "sigma": self.sigma,
                 "lookback_weeks": self.lookback_weeks, "fit_seconds": self.fit_seconds,
-                "warnings": self.warnings.to_dict(orient="list"), "map_info": self.map_info}
+                "warnings": self.warnings.to_dict(orient="list"), "map_info": self.map_info,
+                "cv": None if self.cv is None else self.cv.assign(test_start=self.cv["test_start"].astype(str))
+                .to_dict(orient="list")}
 
 
 # -------------------------------------------------------------------- input checks
@@ -467,6 +472,10 @@ def _fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig, m
                               "converged": result.converged, "n_evaluations": result.n_evaluations})
     fit.warnings = pd.concat([fit.warnings, _identification(fit)], ignore_index=True)
     fit.fit_seconds = time.perf_counter() - t0
+    if config.cv_folds > 0:
+        t1 = time.perf_counter()
+        fit.cv = rolling_origin_cv(data, specs, config, config.cv_folds, config.cv_horizon)
+        fit.map_info["cv_seconds"] = time.perf_counter() - t1
     return fit
 
 
@@ -498,6 +507,8 @@ def restore_market(state: dict, data: MarketData) -> MarketFit:
     fit = MarketFit(state["market"], data, specs, config, problem, z, cov, float(state["sigma"]),
                     _draw(z, cov, config.n_draws, config.seed), pd.DataFrame(state["warnings"], columns=WARNING_COLUMNS),
                     int(state["lookback_weeks"]), float(state["fit_seconds"]), state.get("map_info", {}))
+    if state.get("cv"):
+        fit.cv = pd.DataFrame(state["cv"])
     return fit
 
 

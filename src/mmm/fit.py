@@ -50,6 +50,8 @@ class FitConfig:
     seed: int = 20261122
     ridge: float = 1e-4  # baseline ridge, relative (columns are standardised)
     max_iter: int = 400
+    cv_folds: int = 0  # rolling-origin folds (each a MAP refit), scored on the weeks after each origin
+    cv_horizon: int = 13
     agreement_tol: float = 1e-3  # stop multi-start once two starts agree this closely (in log posterior)
     priors: dict[str, Prior] = field(default_factory=dict)
 

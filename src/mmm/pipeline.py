@@ -30,7 +30,7 @@ DEFAULT_SETTINGS = {
     "holdout_weeks": 13, "interval_level": 0.9, "seasonality_order": 2, "random_seed": 20261122,
     "allocation_lookback_weeks": 13, "budget_weekly": None, "optimizer_min_multiplier": 0.5,
     "optimizer_max_multiplier": 2.0, "target_revenue_weekly": None, "target_mroi": None,
-    "min_weeks_required": 52,
+    "min_weeks_required": 52, "cv_folds": 3,
 }
 
 
@@ -71,7 +71,8 @@ def settings_from_table(table: pd.DataFrame) -> dict:
 
 def fit_config(settings: Mapping) -> FitConfig:
     return FitConfig(seasonality_order=int(settings["seasonality_order"]), holdout_weeks=int(settings["holdout_weeks"]),
-                     interval_level=float(settings["interval_level"]), seed=int(settings["random_seed"]))
+                     interval_level=float(settings["interval_level"]), seed=int(settings["random_seed"]),
+                     cv_folds=int(settings["cv_folds"]), cv_horizon=max(int(settings["holdout_weeks"]), 4))
 
 
 def channel_specs(channel_settings: pd.DataFrame) -> list[ChannelSpec]:

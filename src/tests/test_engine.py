@@ -187,3 +187,17 @@ def test_small_channel_is_flagged_with_a_wide_interval(fits):
     assert email["warnings"] != ""
     width = (s["roi_upper"] - s["roi_lower"]) / s["roi"]
     assert width["email"] > width["tv"]
+
+
+def test_rolling_origin_cv_scores_forecasts_and_reaches_diagnostics():
+    truth = simulate_market(30)
+    config = FitConfig(n_starts=2, n_draws=100, cv_folds=3, cv_horizon=13, holdout_weeks=13)
+    fit = fit_market(market_data(truth), SPECS, config)
+    cv = fit.cv
+    assert list(cv["fold"]) == [1, 2, 3]
+    assert list(cv["train_weeks"]) == [117, 130, 143]  # origins 13 weeks apart, last fold ends at the last week
+    assert (cv["mape"] < 0.1).all()  # noise is 2-4% of revenue: forecasts should be close
+    diag = fit.diagnostics().set_index("metric")
+    assert diag.loc["cv_mape", "value"] == pytest.approx(cv["mape"].mean())
+    restored = restore_market(json.loads(json.dumps(fit.state())), market_data(truth))
+    assert restored.diagnostics().set_index("metric").loc["cv_mape", "value"] == pytest.approx(cv["mape"].mean())
