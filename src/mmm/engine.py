@@ -218,7 +218,9 @@ class MarketFit:
         return pd.concat(frames, ignore_index=True)
 
     def parameters(self) -> pd.DataFrame:
-        """Every estimated parameter with its interval (natural scale), plus baseline coefficients and settings."""
+        """Every estimated parameter with its interval (natural scale), baseline coefficients, settings, and the
+        OLS of revenue on the baseline and transformed media columns with Newey-West (HAC) standard errors
+        (channel 'regression_hac': a check on the MAP fit, unconstrained and without priors)."""
         nat, nat_draws = self.natural(), self._draw_cache()["natural"]
         _, beta = self.media()
         beta_draws = self._draw_cache()["beta"]
@@ -243,7 +245,11 @@ class MarketFit:
                     "random_seed": self.config.seed, "fit_seconds": self.fit_seconds}
         for k, v in settings.items():
             rows.append(dict(channel="settings", parameter=k, estimate=float(v), lower=np.nan, upper=np.nan))
-        return pd.DataFrame(rows)
+        hac = self.hac_table()
+        for r in hac.itertuples():
+            rows.append(dict(channel="regression_hac", parameter=r.term, estimate=r.estimate, lower=r.lower, upper=r.upper,
+                             std_error=r.std_error, p_value=r.p_value))
+        return pd.DataFrame(rows, columns=["channel", "parameter", "estimate", "lower", "upper", "std_error", "p_value"])
 
     def lift_test_calibration(self) -> pd.DataFrame:
         """Measured vs predicted lift of every lift test used in the fit, with a z-score."""

@@ -201,3 +201,13 @@ def test_rolling_origin_cv_scores_forecasts_and_reaches_diagnostics():
     assert diag.loc["cv_mape", "value"] == pytest.approx(cv["mape"].mean())
     restored = restore_market(json.loads(json.dumps(fit.state())), market_data(truth))
     assert restored.diagnostics().set_index("metric").loc["cv_mape", "value"] == pytest.approx(cv["mape"].mean())
+
+
+def test_parameters_report_hac_regression_on_the_transformed_design(fits):
+    _, fit = fits[21]
+    params = fit.parameters()
+    hac = params[params["channel"] == "regression_hac"].set_index("parameter")
+    assert set(fit.channels) <= set(hac.index)
+    assert (hac.loc[fit.channels, "std_error"] > 0).all()
+    assert ((hac["lower"] <= hac["estimate"]) & (hac["estimate"] <= hac["upper"])).all()
+    assert not params.duplicated(["channel", "parameter"]).any()
