@@ -86,15 +86,15 @@ class MarketFit:
 
     def _draw_cache(self) -> dict:
         if not hasattr(self, "_cache"):
-            media, betas, nat = [], [], []
+            media, betas = [], []
             for zd in self.draws:
                 m, b = media_effects(zd, self.problem.layout, self.problem.inputs)
                 media.append(m)
                 betas.append(b)
-                nat.append(self.natural(zd))
             media = np.array(media)  # (D, T, K): channels, then switched-off copies for lift tests
+            # natural parameters of all draws at once: one dict per channel of (D,) arrays
             self._cache = {"media": media[:, :, : len(self.specs)], "media_all": media, "beta": np.array(betas),
-                           "natural": nat}
+                           "natural": self.natural(self.draws.T)}
         return self._cache
 
     # ---------------------------------------------------------------- spend
@@ -114,9 +114,8 @@ class MarketFit:
             return ParametricResponse(float(beta[ci]), spec.saturation_kind,
                                       saturation_parameters(self.natural()[ci], spec))
         cache = self._draw_cache()
-        params = [saturation_parameters(n[ci], spec) for n in cache["natural"]]
-        stacked = {k: np.array([p[k] for p in params]) for k in params[0]}
-        return ParametricResponse(cache["beta"][:, ci], spec.saturation_kind, stacked)
+        return ParametricResponse(cache["beta"][:, ci], spec.saturation_kind,
+                                  saturation_parameters(cache["natural"][ci], spec))
 
     # ---------------------------------------------------------------- tables
     def fitted(self) -> pd.DataFrame:
@@ -227,7 +226,7 @@ class MarketFit:
         rows = []
         for ci, spec in enumerate(self.specs):
             for p, v in nat[ci].items():
-                d = np.array([nd[ci][p] for nd in nat_draws])
+                d = np.asarray(nat_draws[ci][p])
                 lo, hi = self._q(d)
                 name = "hill_shape" if p == "shape_saturation" else p
                 rows.append(dict(channel=spec.name, parameter=name, estimate=float(v), lower=min(float(lo), v),
