@@ -305,6 +305,11 @@ class MarketFit:
         cond = diag.condition_number(design)
         rows.append(dict(metric="condition_number", value=cond, threshold=30.0, status="warn" if cond > 30 else "ok",
                          note="of the standardised media design; large means channels move together"))
+        vifs = diag.vif(design[self.problem.train])
+        for ch, v in vifs.items():
+            rows.append(dict(metric=f"vif:{ch}", value=float(v), threshold=10.0, status="warn" if v > 10 else "ok",
+                             note=f"how much of {ch}'s transformed spend the other channels explain (variance "
+                                  "inflation factor); above 10 the model cannot split their effects reliably"))
         summary = self.channel_summary()
         rssd = diag.decomp_rssd(summary["contribution_share"], summary["spend_share"])
         rows.append(dict(metric="decomp_rssd", value=rssd, threshold=0.3, status="warn" if rssd > 0.3 else "ok",

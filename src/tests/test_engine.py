@@ -211,3 +211,12 @@ def test_parameters_report_hac_regression_on_the_transformed_design(fits):
     assert (hac.loc[fit.channels, "std_error"] > 0).all()
     assert ((hac["lower"] <= hac["estimate"]) & (hac["estimate"] <= hac["upper"])).all()
     assert not params.duplicated(["channel", "parameter"]).any()
+
+
+def test_diagnostics_report_vif_for_every_channel(fits):
+    _, fit = fits[22]
+    diag = fit.diagnostics().set_index("metric")
+    vif_rows = diag.loc[[f"vif:{c}" for c in fit.channels]]
+    assert (vif_rows["value"] >= 1.0).all()
+    assert set(vif_rows["status"]) <= {"ok", "warn"}
+    assert not diag.index.duplicated().any()
