@@ -125,15 +125,16 @@ class MarketFit:
         design = self.problem.baseline.design
         fit = design @ gamma + media.sum(axis=1)
         rng = np.random.default_rng(self.config.seed + 2)
-        cache = self._draw_cache()
+        media_draws = self._draw_cache()["media"].sum(axis=2)  # (D, T) total media per draw
+        n_draws = media_draws.shape[0]
         bt = design[self.problem.train]
         a_inv = np.linalg.inv(bt.T @ bt + self.problem.ridge_penalty)
         chol = np.linalg.cholesky(self.sigma ** 2 * 0.5 * (a_inv + a_inv.T) + 1e-12 * np.eye(len(gamma)))
-        sims = []
-        for m in cache["media"]:
-            g = self.baseline_coefficients(m) + chol @ rng.normal(size=len(gamma))
-            sims.append(design @ g + m.sum(axis=1) + rng.normal(0, self.sigma, len(fit)))
-        lo, hi = self._q(np.array(sims))
+        # per draw: baseline coefficients given its media, plus their sampling error, plus weekly noise
+        gammas = (self.problem.y[self.problem.train][None, :] - media_draws[:, self.problem.train]) @ self.problem.hat.T
+        gammas = gammas + rng.normal(size=(n_draws, len(gamma))) @ chol.T
+        sims = gammas @ design.T + media_draws + rng.normal(0, self.sigma, (n_draws, len(fit)))
+        lo, hi = self._q(sims)
         return pd.DataFrame({"week_start_date": self.data.weeks, "actual_revenue": self.problem.y,
                              "fitted_revenue": fit, "fitted_lower": np.minimum(lo, fit),
                              "fitted_upper": np.maximum(hi, fit), "is_holdout": ~self.problem.train})
@@ -484,7 +485,7 @@ def _fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig, m
     fit.fit_seconds = time.perf_counter() - t0
     if config.cv_folds > 0:
         t1 = time.perf_counter()
-        fit.cv = rolling_origin_cv(data, specs, config, config.cv_folds, config.cv_horizon)
+        fit.cv = rolling_origin_cv(data, specs, config, config.cv_folds, config.cv_horizon, initial=result.z)
         fit.map_info["cv_seconds"] = time.perf_counter() - t1
     return fit
 

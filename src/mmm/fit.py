@@ -219,18 +219,22 @@ class MapResult:
     seconds: float
 
 
-def fit_map(problem: Problem, config: FitConfig) -> MapResult:
+def fit_map(problem: Problem, config: FitConfig, initial: np.ndarray | None = None) -> MapResult:
     """Multi-start L-BFGS-B on J(z) within prior mean +- 5 sd; deterministic in ``config.seed``.
 
-    Starts: the prior centre, then seeded draws around it. After two or more starts, the search stops
+    Starts: the prior centre, then seeded draws around it (or only ``initial``, when given).
+    After two or more starts, the search stops
     as soon as the two best optima agree (within ``agreement_tol``); otherwise all ``n_starts`` run.
     """
     layout = problem.layout
     rng = np.random.default_rng(config.seed)
     lo = layout.prior_mean - 5 * layout.prior_sd
     hi = layout.prior_mean + 5 * layout.prior_sd
-    starts = [layout.prior_mean.copy()]
-    for _ in range(max(config.n_starts, 1) - 1):
+    if initial is not None:  # a warm start (e.g. cross-validation folds start from the full fit's optimum)
+        starts = [np.asarray(initial, dtype=float)]
+    else:
+        starts = [layout.prior_mean.copy()]
+    for _ in range(max(config.n_starts, 1) - 1 if initial is None else 0):
         starts.append(layout.prior_mean + rng.normal(0, 0.8, layout.size) * layout.prior_sd)
     t0 = time.perf_counter()
     best, values, n_eval, converged = None, [], 0, False

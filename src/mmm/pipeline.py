@@ -151,13 +151,33 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
     return out
 
 
+_RESTORED: dict[tuple[str, int], MarketFit] = {}
+
+
+def _content_hash(frame: pd.DataFrame | None) -> int:
+    if frame is None or len(frame) == 0:
+        return 0
+    return int(pd.util.hash_pandas_object(frame.astype(str), index=False).sum())
+
+
 def restore_fits(fit_state: pd.DataFrame, model_input: pd.DataFrame,
                  lift_tests: pd.DataFrame | None) -> dict[str, MarketFit]:
-    """Rebuild every fitted market from mmm_fit_state (no optimisation)."""
+    """Rebuild every fitted market from mmm_fit_state (no optimisation).
+
+    The output models of one build all restore the same fits; within a process the rebuilt fit (and
+    its posterior draws) is reused when the state and the input are identical (keyed by their content),
+    so the draws are computed once per build instead of once per table.
+    """
     fits = {}
+    inputs_key = hash((_content_hash(model_input), _content_hash(lift_tests)))
     with _single_thread():
         for r in fit_state[fit_state["status"] == "fitted"].itertuples():
-            fits[r.market] = restore_market(json.loads(r.state_json), market_data(model_input, r.market, lift_tests))
+            key = (r.state_json, inputs_key)
+            if key not in _RESTORED:
+                if len(_RESTORED) > 32:
+                    _RESTORED.clear()
+                _RESTORED[key] = restore_market(json.loads(r.state_json), market_data(model_input, r.market, lift_tests))
+            fits[r.market] = _RESTORED[key]
     return fits
 
 
