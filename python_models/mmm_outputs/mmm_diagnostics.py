@@ -7,4 +7,4 @@ def model(dbt, session):
 
     fit_state = dbt.ref("mmm_fit_state").df()
     fits = restore_fits(fit_state, dbt.ref("mmm_model_input").df(), dbt.ref("int_lift_tests_converted").df())
-    return diagnostics_table(fits, fit_state)
+    return diagnostics_table(fits, fit_state, dbt.ref("int_channel_settings").df())

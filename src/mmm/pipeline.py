@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -204,10 +205,27 @@ def contributions_table(fits) -> pd.DataFrame:
     return _per_market(fits, "contributions")
 
 
+def with_display_names(text: str, names: Mapping[str, str]) -> str:
+    """Replace channel codes (whole words) in a sentence by their display names: 'ooh' -> 'Out of home'."""
+    if not isinstance(text, str) or not text:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(names, key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(1)], text) if names else text
+
+
+def _display_names(channel_settings: pd.DataFrame | None) -> dict[str, str]:
+    if channel_settings is None or len(channel_settings) == 0:
+        return {}
+    return {str(c): str(d) for c, d in zip(channel_settings["channel"], channel_settings["display_name"])
+            if isinstance(d, str) and d and d != c}
+
+
 def channel_summary_table(fits, channel_settings: pd.DataFrame) -> pd.DataFrame:
     out = _per_market(fits, "channel_summary")
     names = channel_settings.set_index("channel")["display_name"]
     out.insert(2, "display_name", out["channel"].map(names).fillna(out["channel"]))
+    display = _display_names(channel_settings)
+    out["warnings"] = [with_display_names(w, display) for w in out["warnings"]]
     return out
 
 
@@ -223,9 +241,12 @@ def lift_test_calibration_table(fits, lift_tests: pd.DataFrame | None) -> pd.Dat
     return out
 
 
-def diagnostics_table(fits, fit_state: pd.DataFrame) -> pd.DataFrame:
+def diagnostics_table(fits, fit_state: pd.DataFrame, channel_settings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Diagnostics of fitted markets, plus a 'fail' row for each market that could not be fitted."""
     out = _per_market(fits, "diagnostics")
+    display = _display_names(channel_settings)
+    if len(out):
+        out["note"] = [with_display_names(n, display) for n in out["note"]]
     skipped = fit_state[fit_state["status"] != "fitted"]
     rows = [dict(market=r.market, metric="market_not_fitted", value=float(r.n_weeks), threshold=np.nan,
                  status="fail", note=r.message) for r in skipped.itertuples()]

@@ -153,3 +153,13 @@ def test_target_revenue_mode_reaches_the_target(fitted):
     assert out["expected_weekly_revenue"].sum() >= target * (1 - 1e-6)
     assert out["weekly_budget"].iloc[0] <= alloc.loc[alloc.market == "aa", "current_weekly_spend"].sum() * (1 + 1e-6)
     assert target_budget_table({"aa": fits["aa"]}, settings_frame(), SETTINGS).empty
+
+
+def test_warnings_use_display_names_for_whole_words_only():
+    from mmm.pipeline import with_display_names
+
+    names = {"ooh": "Out of home", "tv": "TV", "search": "Paid search"}
+    text = "ooh's return is poorly determined; search and tv move together; a research note"
+    assert with_display_names(text, names) == (
+        "Out of home's return is poorly determined; Paid search and TV move together; a research note")
+    assert with_display_names("", names) == ""
