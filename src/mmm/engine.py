@@ -28,7 +28,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from mmm import diagnostics as diag
-from mmm.fit import FitConfig, MarketData, Problem, evaluate, fit_map, laplace_covariance, prepare_problem
+from mmm.fit import FitConfig, MarketData, Problem, fit_map, laplace_covariance, prepare_problem
 from mmm.model import ChannelSpec, media_effects, natural_parameters, saturation_parameters
 from mmm.response import ParametricResponse, saturation_point
 from mmm.validation import rolling_origin_cv
@@ -522,6 +522,3 @@ def restore_market(state: dict, data: MarketData) -> MarketFit:
         fit.cv = pd.DataFrame(state["cv"])
     return fit
 
-
-def objective_at(fit: MarketFit) -> float:
-    return evaluate(fit.problem, fit.z, with_grad=False).value

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.adstock import ADSTOCK_PARAMS, adstock_weights, convolve_lags
-from mmm.saturation import SATURATION_PARAMS, apply_saturation, saturation_derivative
+from mmm.saturation import SATURATION_PARAMS
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,6 @@ def _saturation_params(ch: ChannelSpec, vals: dict) -> dict:
     return {"half_saturation": vals["half_saturation"]}
 
 
-def _adstock_params(ch: ChannelSpec, vals: dict) -> dict:
-    return {p: vals[p] for p in ADSTOCK_PARAMS[ch.adstock_kind]}
 
 
 @dataclass
@@ -250,9 +248,6 @@ def media_function(layout: Layout, inputs: MediaInputs) -> MediaFunction:
     return cached
 
 
-def saturated_features(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> np.ndarray:
-    """f[t, k] = sat(adstock(x_k))[t] for every spend column, with the parameters of its channel."""
-    return media_function(layout, inputs).features(z)
 
 
 def media_effects(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> tuple[np.ndarray, np.ndarray]:
@@ -269,15 +264,8 @@ def media_effects(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> tuple[n
     return f * beta[inputs.column_channel], beta
 
 
-def steady_state_response(vals: dict, ch: ChannelSpec, beta: float, weekly_spend) -> np.ndarray:
-    """Expected weekly revenue from holding weekly spend x: beta * sat(x) (normalised adstock)."""
-    return beta * apply_saturation(np.asarray(weekly_spend, float), ch.saturation_kind, _saturation_params(ch, vals))
 
 
-def steady_state_marginal(vals: dict, ch: ChannelSpec, beta: float, weekly_spend) -> np.ndarray:
-    """d(expected weekly revenue)/d(weekly spend) at sustained spend x: beta * sat'(x)."""
-    return beta * saturation_derivative(np.asarray(weekly_spend, float), ch.saturation_kind,
-                                        _saturation_params(ch, vals))
 
 
 def saturation_parameters(vals: dict, ch: ChannelSpec) -> dict:
