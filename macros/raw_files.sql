@@ -12,7 +12,7 @@
         'raw_media_spend': {'columns': ['date', 'market', 'channel', 'campaign', 'spend', 'currency', 'impressions'], 'required': true},
         'raw_sales': {'columns': ['date', 'market', 'revenue', 'currency'], 'required': true},
         'raw_controls': {'columns': ['date', 'market', 'control', 'value'], 'required': true},
-        'raw_fx_rates': {'columns': ['date', 'currency', 'rate_to_usd'], 'required': true},
+        'raw_fx_rates': {'columns': ['date', 'currency', 'rate_to_usd'], 'required': true, 'may_have_no_rows': true},
         'raw_lift_tests': {'columns': ['experiment_id', 'market', 'channel', 'start_date', 'end_date', 'incremental_revenue', 'incremental_revenue_se', 'currency'], 'required': false},
         'raw_holidays': {'columns': ['date', 'market', 'holiday'], 'required': false},
     }) }}
@@ -116,6 +116,12 @@
     {%- set missing = [] -%}
     {%- for c in expected -%}{%- if c not in by_name -%}{%- do missing.append(c) -%}{%- endif -%}{%- endfor -%}
 
+    {#- a single-currency advertiser has no FX rates: a header-only raw_fx_rates is valid (a 0-byte file is not) -#}
+    {%- set header_only_allowed = spec.get('may_have_no_rows', false) and size != 0 and missing | length == 0 -%}
+    {%- if is_empty and header_only_allowed -%}
+        {{ log("mmm: " ~ path ~ " has a header and no rates: only the reporting currency converts (rate 1); rows in other currencies are quarantined (no_fx_rate)", info=true) }}
+        {{ return(mmm_empty_raw_relation(expected)) }}
+    {%- endif -%}
     {%- if is_empty -%}
         {%- if spec['required'] -%}
             {{ exceptions.raise_compiler_error(

@@ -234,11 +234,12 @@ def response_curves_table(fits) -> pd.DataFrame:
 
 
 def lift_test_calibration_table(fits, lift_tests: pd.DataFrame | None) -> pd.DataFrame:
+    """Measured vs predicted lift per test (always with start_date/end_date, also when there are no tests)."""
     out = _per_market(fits, "lift_test_calibration")
     if lift_tests is not None and len(out):
         dates = lift_tests.set_index("experiment_id")[["start_date", "end_date"]]
-        out = out.join(dates, on="experiment_id")
-    return out
+        return out.join(dates, on="experiment_id")
+    return out.assign(start_date=pd.Series(dtype="datetime64[ns]"), end_date=pd.Series(dtype="datetime64[ns]"))
 
 
 def diagnostics_table(fits, fit_state: pd.DataFrame, channel_settings: pd.DataFrame | None = None) -> pd.DataFrame:

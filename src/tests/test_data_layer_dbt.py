@@ -8,6 +8,7 @@ DuckDB file and its own target folder):
   future dates), FX rates given as Parquet, raw_holidays missing and raw_lift_tests empty. The build passes;
   every bad row is in mmm_quarantine with its rule and reason, and every source reconciles.
 * ``fatal_files``: an empty required file, a header-only one, one with wrong column names and a missing one.
+* ``single_currency``: one market in the reporting currency with a header-only raw_fx_rates (no rates needed).
   The build fails naming each file and its expected columns.
 * ``missing_week``: a market's sales miss one week. The build fails naming the market and the week.
 """
@@ -130,13 +131,22 @@ def make_quarantine_copy(folder: Path) -> dict:
 
 def make_fatal_copy(folder: Path) -> None:
     copy_demo(folder)
-    (folder / "raw_sales.csv").write_text("")                             # empty
-    (folder / "raw_fx_rates.csv").write_text("date,currency,rate_to_usd\n")  # header only
+    (folder / "raw_sales.csv").write_text("date,market,revenue,currency\n")  # header only
+    (folder / "raw_fx_rates.csv").write_text("")                          # empty (0 bytes)
     spend = folder / "raw_media_spend.csv"                                # wrong column names
     lines = spend.read_text().splitlines()
     lines[0] = "date,market,channel,campaign,amount,currency,impressions"
     spend.write_text("\n".join(lines) + "\n")
     (folder / "raw_controls.csv").unlink()                                # missing
+
+
+def make_single_currency_copy(folder: Path) -> None:
+    """Only the US market (all USD) and a raw_fx_rates file with its header and no rates."""
+    copy_demo(folder)
+    for name in ("raw_media_spend", "raw_sales", "raw_controls", "raw_holidays", "raw_lift_tests"):
+        frame = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        frame[frame["market"] == "us"].to_csv(folder / f"{name}.csv", index=False)
+    (folder / "raw_fx_rates.csv").write_text("date,currency,rate_to_usd\n")
 
 
 def make_missing_week_copy(folder: Path) -> None:
@@ -166,8 +176,9 @@ def runs(tmp_path_factory) -> dict:
     expected = make_quarantine_copy(work / "quarantine_raw")
     make_fatal_copy(work / "fatal_raw")
     make_missing_week_copy(work / "missing_week_raw")
+    make_single_currency_copy(work / "single_currency_raw")
     started = {name: start_dbt(name, work / f"{name}_raw", work)
-               for name in ("quarantine", "fatal", "missing_week")}
+               for name in ("quarantine", "fatal", "missing_week", "single_currency")}
     results = {}
     for name, (process, database) in started.items():
         output, _ = process.communicate(timeout=300)
@@ -290,6 +301,17 @@ def test_fatal_files_fail_with_clear_errors(runs):
     assert "missing: spend" in out
     assert "Raw file missing" in out and "raw_controls.csv" in out
     assert "with columns: date, market, control, value" in out
+
+
+# --- a single-currency advertiser needs no FX rates ---------------------------------------------------------
+
+def test_single_currency_with_header_only_fx_file_builds(runs):
+    run = runs["single_currency"]
+    assert run.returncode == 0, run.output[-3000:]
+    assert "has a header and no rates" in run.output
+    markets = run.query("select distinct market from mmm_model_input")
+    assert list(markets["market"]) == ["us"]
+    assert run.query("select count(*) as n from mmm_quarantine")["n"].iloc[0] == 0
 
 
 # --- a missing sales week: the build fails naming the market and the week ----------------------------------

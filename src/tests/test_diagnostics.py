@@ -42,7 +42,7 @@ def test_fit_metrics_hand_computed():
     m = dg.fit_metrics(y, yhat, n_params=1)
     sse = 4 + 4 + 9 + 16  # 33
     tss = 225 + 25 + 25 + 225  # 500, mean 25
-    assert m["r2"] == pytest.approx(1 - 33 / 500)
+    assert m["r2"] == pytest.approx(1 - sse / tss)
     assert m["adjusted_r2"] == pytest.approx(1 - (33 / 500) * 3 / 2)  # (n-1)/(n-p-1) = 3/2
     assert m["mape"] == pytest.approx((0.2 + 0.1 + 0.1 + 0.1) / 4)
     assert m["rmse"] == pytest.approx(math.sqrt(sse / 4))

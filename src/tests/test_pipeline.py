@@ -163,3 +163,13 @@ def test_warnings_use_display_names_for_whole_words_only():
     assert with_display_names(text, names) == (
         "Out of home's return is poorly determined; Paid search and TV move together; a research note")
     assert with_display_names("", names) == ""
+
+
+def test_output_tables_keep_their_columns_without_lift_tests_or_scenarios(fitted):
+    from mmm.pipeline import lift_test_calibration_table
+
+    _, _, _, fits = fitted
+    calibration = lift_test_calibration_table(fits, None)
+    assert len(calibration) == 0
+    assert {"market", "experiment_id", "start_date", "end_date", "measured_lift", "z_score"} <= set(calibration.columns)
+    assert list(scenarios_table(fits, pd.DataFrame(), SETTINGS).columns)[:2] == ["scenario_name", "market"]
