@@ -27,10 +27,10 @@ aggregated as (
         controls.week_start_date,
         controls.control,
         case control_settings.aggregation
-            when 'sum' then sum(controls.control_value)
+            when 'sum' then {{ mmm_exact_sum('controls.control_value') }}
             when 'max' then max(controls.control_value)
             when 'min' then min(controls.control_value)
-            else avg(controls.control_value)
+            else {{ mmm_exact_avg('controls.control_value') }}
         end as control_value,
         count(*) as control_row_count
     from controls
@@ -55,7 +55,7 @@ market_means as (
     select
         market,
         control,
-        avg(control_value) as mean_control_value
+        {{ mmm_exact_avg('control_value') }} as mean_control_value
     from in_calendar
     group by market, control
 

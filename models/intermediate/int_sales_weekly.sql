@@ -17,7 +17,7 @@ sales_by_week as (
     select
         market,
         week_start_date,
-        sum(revenue_reporting) as revenue_reporting,
+        {{ mmm_exact_sum("revenue_reporting") }} as revenue_reporting,
         count(*) as sales_row_count
     from sales
     group by market, week_start_date

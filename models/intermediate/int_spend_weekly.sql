@@ -30,7 +30,7 @@ spend_by_week as (
         market,
         channel,
         week_start_date,
-        sum(spend_reporting) as spend_reporting,
+        {{ mmm_exact_sum("spend_reporting") }} as spend_reporting,
         count(*) as spend_row_count
     from spend
     group by market, channel, week_start_date
