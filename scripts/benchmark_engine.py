@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.adstock import geometric_adstock
-from mmm.demo import CHANNELS, simulate_market, true_lift, true_response
+from mmm.demo import CHANNELS, simulate_market, true_lift, true_marginal_roi, true_response
 from mmm.engine import fit_market
 from mmm.fit import FitConfig, MarketData
 from mmm.model import ChannelSpec
@@ -110,9 +110,13 @@ def bench_demo(seeds: list[int], config: FitConfig, with_capture: bool = True) -
             fit, summary, secs, peak = timed_fit(data, DEMO_SPECS, config, measure_memory=(seed == seeds[0]))
             sc = roi_scores(summary, true_roi, spend)
             tested = sc["err_by_channel"][list(LIFT_CHANNELS)].mean()
+            s = summary.set_index("channel")
+            true_mroi = [true_marginal_roi(truth.parameters, ch, s.loc[ch, "current_weekly_spend"]) for ch in s.index]
+            mroi_covered = ((s["mroi_lower"] <= true_mroi) & (true_mroi <= s["mroi_upper"])).sum()
             row = dict(dataset=f"demo seed {seed}", lift_tests=calibrated, seconds=secs, peak_mb=peak,
                        roi_err=sc["roi_err"], roi_err_weighted=sc["roi_err_weighted"], coverage=sc["coverage"],
-                       tested_channels_err=tested, n_channels=sc["n_channels"], n_covered=sc["n_covered"])
+                       tested_channels_err=tested, n_channels=sc["n_channels"], n_covered=sc["n_covered"],
+                       n_mroi_covered=int(mroi_covered))
             if with_capture and not calibrated:
                 try:
                     row["optimizer_capture"] = optimizer_capture(fit, truth)
@@ -228,15 +232,18 @@ def main(argv=None) -> None:
     demo_rows, per_channel = bench_demo(seeds, config)
     demo = pd.DataFrame(demo_rows)
     print(f"\n== Demo generator truth: one market, 156 weeks x 8 channels, {len(seeds)} seeds (true parameters differ per seed)")
-    print(demo.drop(columns=["n_channels", "n_covered"]).round(3).to_string(index=False))
+    print(demo.drop(columns=["n_channels", "n_covered", "n_mroi_covered"]).round(3).to_string(index=False))
     err_seeds = demo[demo.dataset.isin([f"demo seed {s}" for s in seeds[: args.seeds]])]
     print(f"\nMeans over the first {args.seeds} seeds:")
     print(err_seeds.groupby("lift_tests")[["seconds", "roi_err", "roi_err_weighted", "tested_channels_err",
                                            "optimizer_capture"]].mean().round(3).to_string())
-    cov = demo.groupby("lift_tests")[["n_covered", "n_channels"]].sum()
+    cov = demo.groupby("lift_tests")[["n_covered", "n_channels", "n_mroi_covered"]].sum()
     print(f"\n90% ROI interval coverage over {len(seeds)} datasets: "
           + ", ".join(f"{'with' if k else 'without'} lift tests {r.n_covered}/{r.n_channels} = {r.n_covered / r.n_channels:.1%}"
                       for k, r in cov.iterrows()))
+    print("90% marginal-ROI interval coverage (at current weekly spend): "
+          + ", ".join(f"{'with' if k else 'without'} lift tests {r.n_mroi_covered}/{r.n_channels} = "
+                      f"{r.n_mroi_covered / r.n_channels:.1%}" for k, r in cov.iterrows()))
     print("\nMean ROI error by channel (without / with lift tests):")
     print(per_channel.groupby(["channel", "lift_tests"])["err"].mean().unstack().round(3).to_string())
     print(f"peak memory of one fit (tracemalloc): {demo.peak_mb.dropna().max():.1f} MB")
