@@ -368,8 +368,9 @@ def usable_channels(data: MarketData, specs: list[ChannelSpec], rows: list) -> l
     keep = []
     for spec in specs:
         if spec.name not in data.spend.columns:
-            _warn(rows, "channel_missing", spec.name, np.nan, np.nan, "warn",
-                  f"{spec.name} is configured but has no spend column; it is left out.")
+            # normal for a channel a market never used (channel_config lists every market's channels): a note, not a warning
+            _warn(rows, "channel_not_in_market", spec.name, np.nan, np.nan, "ok",
+                  f"{spec.name} is in channel_config but has no spend in this market, so it is not modeled here.")
             continue
         x = data.spend[spec.name].to_numpy(dtype=float)
         if np.isnan(x).any():

@@ -220,3 +220,12 @@ def test_diagnostics_report_vif_for_every_channel(fits):
     assert (vif_rows["value"] >= 1.0).all()
     assert set(vif_rows["status"]) <= {"ok", "warn"}
     assert not diag.index.duplicated().any()
+
+
+def test_configured_channel_without_spend_in_the_market_is_a_note_not_a_warning():
+    truth = simulate_market(26)
+    fit = fit_market(market_data(truth), SPECS + [ChannelSpec("podcast")], FAST)
+    assert "podcast" not in fit.channels
+    row = fit.warnings.set_index("channel").loc["podcast"]
+    assert row["check_name"] == "channel_not_in_market" and row["status"] == "ok"
+    assert "no spend in this market" in row["message"]
