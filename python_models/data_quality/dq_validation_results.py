@@ -1,15 +1,16 @@
 """Great Expectations gate over mmm_model_input (thin: the suite lives in mmm.quality).
 
 Materializes one row per expectation (expectation, column, success, observed_value, is_critical,
-details) and fails `dbt build` with a readable message when a critical expectation fails.
+details) and fails `dbt build` with a readable message when a critical expectation fails. GX runs in
+a child process so that it does not compete with the model fit for this process's interpreter lock.
 """
 
-from mmm.quality import raise_on_critical_failure, validate_model_input
+from mmm.quality import raise_on_critical_failure, validate_model_input_in_child_process
 
 
 def model(dbt, session):
     dbt.config(materialized="table", tags=["data_layer"])
     frame = dbt.ref("mmm_model_input").df()
-    results = validate_model_input(frame)
+    results = validate_model_input_in_child_process(frame)
     raise_on_critical_failure(results)
     return results

@@ -110,3 +110,21 @@ def test_critical_failure_message_names_expectation_and_observation():
     assert "critical expectation" in message
     assert "expect_column_values_to_be_between(revenue_value)" in message
     assert "unexpected" in message
+
+
+def test_child_process_gives_the_same_rows_as_in_process(good_results):
+    from mmm.quality import validate_model_input_in_child_process
+
+    bad = good_frame()
+    bad.loc[2, "value"] = -5.0  # a spend row (search)
+    pd.testing.assert_frame_equal(validate_model_input_in_child_process(good_frame()), good_results)
+    assert ("expect_column_values_to_be_between", "spend_value") in failed(
+        validate_model_input_in_child_process(bad), critical=True)
+
+
+def test_child_process_failure_is_reported(tmp_path):
+    from mmm.quality import main
+
+    assert main(["only-one-argument"]) == 2
+    with pytest.raises(FileNotFoundError):
+        main([str(tmp_path / "missing.pkl"), str(tmp_path / "out.pkl")])
