@@ -161,3 +161,29 @@
     from {{ model }}
     where {% for c in column_names %}{{ c }} is null{% if not loop.last %} or {% endif %}{% endfor %}
 {% endtest %}
+
+
+{% test primary_key(model, column_names) %}
+    {#- one query for a table's key (cheaper than not_null per column plus a uniqueness test):
+        returns each row whose key has a null and each row whose key appears more than once -#}
+    {%- set key = column_names | join(', ') -%}
+    with keyed as (
+
+        select
+            {{ key }},
+            count(*) over (partition by {{ key }}) as rows_with_this_key
+        from {{ model }}
+
+    )
+
+    select
+        {{ key }},
+        rows_with_this_key,
+        case
+            when {% for c in column_names %}{{ c }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+                then 'null in the key'
+            else 'duplicate key'
+        end as failure
+    from keyed
+    where {% for c in column_names %}{{ c }} is null or {% endfor %}rows_with_this_key > 1
+{% endtest %}

@@ -1,0 +1,84 @@
+"""The project's key generic tests (macros/generic_tests.sql), run by real dbt on a scratch project.
+
+A throwaway dbt project uses this repository's macros folder and two tiny models: one whose key is
+clean and one with a duplicated key and a null key. `dbt build` must pass every test on the clean
+model and fail each test on the bad one with the expected number of failing rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = ROOT / ".venv" / "bin" / "dbt"
+
+MODELS = {
+    "clean_keys": "select * from (values ('us', 1, 10.0), ('us', 2, 11.0), ('ca', 1, 12.0)) t(market, week, value)",
+    # ('us', 1) twice, and a null market: 2 duplicate rows + 1 null row
+    "bad_keys": "select * from (values ('us', 1, 10.0), ('us', 1, 11.0), (null, 2, 12.0), ('ca', 1, null))"
+                " t(market, week, value)",
+}
+
+SCHEMA = """
+version: 2
+models:
+  - name: {name}
+    data_tests:
+      - primary_key:
+          arguments:
+            column_names: [market, week]
+      - unique_combination_of_columns:
+          arguments:
+            combination_of_columns: [market, week]
+      - not_null_columns:
+          arguments:
+            column_names: [market, value]
+"""
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[str, dict]:
+    project = tmp_path_factory.mktemp("generic_tests_project")
+    (project / "models").mkdir()
+    (project / "dbt_project.yml").write_text(
+        "name: generic_tests_check\nversion: '1.0'\nconfig-version: 2\nprofile: generic_tests_check\n"
+        f"macro-paths: ['{ROOT / 'macros'}']\nmodel-paths: ['models']\n"
+        "flags:\n  send_anonymous_usage_stats: false\n")
+    (project / "profiles.yml").write_text(
+        "generic_tests_check:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: '{project / 'check.duckdb'}'\n      threads: 1\n")
+    for name, sql in MODELS.items():
+        (project / "models" / f"{name}.sql").write_text(sql)
+        (project / "models" / f"_{name}.yml").write_text(SCHEMA.format(name=name))
+    env = dict(os.environ, DBT_PROFILES_DIR=str(project), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    proc = subprocess.run([str(DBT), "build", "--project-dir", str(project)], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout[-3000:]  # the bad model's tests fail, nothing errors
+    run = json.loads((project / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"]: r for r in run if r["unique_id"].startswith("test.")}
+
+
+def _result(results: dict, test: str, model: str) -> dict:
+    [match] = [r for uid, r in results.items() if f".{test}_{model}_" in uid]
+    return match
+
+
+@pytest.mark.parametrize("test", ["primary_key", "unique_combination_of_columns", "not_null_columns"])
+def test_clean_model_passes(results, test):
+    assert _result(results, test, "clean_keys")["status"] == "pass"
+
+
+@pytest.mark.parametrize("test, failing_rows", [
+    ("primary_key", 3),                    # both ('us', 1) rows and the null-market row
+    ("unique_combination_of_columns", 1),  # one duplicated key group
+    ("not_null_columns", 2),               # the null market and the null value
+])
+def test_bad_model_fails_with_each_bad_row(results, test, failing_rows):
+    result = _result(results, test, "bad_keys")
+    assert result["status"] == "fail"
+    assert result["failures"] == failing_rows
