@@ -163,14 +163,14 @@
 {% endtest %}
 
 
-{% test primary_key(model, column_names) %}
-    {#- one query for a table's key (cheaper than not_null per column plus a uniqueness test):
-        returns each row whose key has a null and each row whose key appears more than once -#}
+{% test primary_key(model, column_names, also_not_null=[]) %}
+    {#- a table's key in one query (cheaper than not_null per column plus a uniqueness test): returns each
+        row whose key has a null or appears more than once, and each row with a null in also_not_null -#}
     {%- set key = column_names | join(', ') -%}
     with keyed as (
 
         select
-            {{ key }},
+            *,
             count(*) over (partition by {{ key }}) as rows_with_this_key
         from {{ model }}
 
@@ -182,8 +182,13 @@
         case
             when {% for c in column_names %}{{ c }} is null{% if not loop.last %} or {% endif %}{% endfor %}
                 then 'null in the key'
-            else 'duplicate key'
+            when rows_with_this_key > 1
+                then 'duplicate key'
+            {% for c in also_not_null -%}
+            when {{ c }} is null
+                then 'null in {{ c }}'
+            {% endfor -%}
         end as failure
     from keyed
-    where {% for c in column_names %}{{ c }} is null or {% endfor %}rows_with_this_key > 1
+    where {% for c in column_names + also_not_null %}{{ c }} is null or {% endfor %}rows_with_this_key > 1
 {% endtest %}

@@ -12,6 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,11 @@ models:
       - primary_key:
           arguments:
             column_names: [market, week]
+      - primary_key:
+          name: key_and_value_{name}
+          arguments:
+            column_names: [market, week]
+            also_not_null: [value]
       - unique_combination_of_columns:
           arguments:
             combination_of_columns: [market, week]
@@ -56,25 +62,29 @@ def results(tmp_path_factory) -> dict[str, dict]:
         (project / "models" / f"{name}.sql").write_text(sql)
         (project / "models" / f"_{name}.yml").write_text(SCHEMA.format(name=name))
     env = dict(os.environ, DBT_PROFILES_DIR=str(project), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    proc = subprocess.run([str(DBT), "build", "--project-dir", str(project)], cwd=project, env=env,
+    proc = subprocess.run([str(DBT), "build", "--store-failures", "--project-dir", str(project)], cwd=project, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stdout[-3000:]  # the bad model's tests fail, nothing errors
     run = json.loads((project / "target" / "run_results.json").read_text())["results"]
-    return {r["unique_id"]: r for r in run if r["unique_id"].startswith("test.")}
+    out = {r["unique_id"]: r for r in run if r["unique_id"].startswith("test.")}
+    with duckdb.connect(str(project / "check.duckdb"), read_only=True) as con:
+        out["reasons"] = sorted(r[0] for r in con.sql("select failure from main_dbt_test__audit.key_and_value_bad_keys").fetchall())
+    return out
 
 
 def _result(results: dict, test: str, model: str) -> dict:
-    [match] = [r for uid, r in results.items() if f".{test}_{model}_" in uid]
+    [match] = [r for uid, r in results.items() if uid.startswith("test.") and uid.split(".")[2].startswith(f"{test}_{model}")]
     return match
 
 
-@pytest.mark.parametrize("test", ["primary_key", "unique_combination_of_columns", "not_null_columns"])
+@pytest.mark.parametrize("test", ["primary_key", "key_and_value", "unique_combination_of_columns", "not_null_columns"])
 def test_clean_model_passes(results, test):
     assert _result(results, test, "clean_keys")["status"] == "pass"
 
 
 @pytest.mark.parametrize("test, failing_rows", [
     ("primary_key", 3),                    # both ('us', 1) rows and the null-market row
+    ("key_and_value", 4),                  # the same, plus the row with a null value (also_not_null)
     ("unique_combination_of_columns", 1),  # one duplicated key group
     ("not_null_columns", 2),               # the null market and the null value
 ])
@@ -82,3 +92,7 @@ def test_bad_model_fails_with_each_bad_row(results, test, failing_rows):
     result = _result(results, test, "bad_keys")
     assert result["status"] == "fail"
     assert result["failures"] == failing_rows
+
+
+def test_failing_rows_say_what_is_wrong(results):
+    assert results["reasons"] == ["duplicate key", "duplicate key", "null in the key", "null in value"]
