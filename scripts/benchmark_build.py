@@ -3,7 +3,9 @@
     .venv/bin/python scripts/benchmark_build.py [--runs 2]
 
 Prints wall time per run, and from target/run_results.json the time spent in Python models, SQL
-models, seeds and tests, plus the overhead of dbt itself (start-up, parsing, scheduling).
+models, seeds and tests, plus the overhead of dbt itself (start-up, parsing, scheduling). Then scores
+the built `mmm_optimal_allocation` under the demo's true model (data/demo/truth): the share of the
+achievable weekly uplift that the recommended allocation captures, per market and over both.
 """
 
 from __future__ import annotations
@@ -43,6 +45,26 @@ def one_run(db: Path) -> dict:
             "elapsed": json.loads((ROOT / "target" / "run_results.json").read_text())["elapsed_time"]}
 
 
+def demo_capture(db: Path) -> None:
+    """Capture of the achievable uplift by the build's allocation, scored under the demo truth."""
+    import duckdb
+    import pandas as pd
+
+    from mmm.demo import allocation_capture
+
+    truth = pd.read_csv(ROOT / "data" / "demo" / "truth" / "truth_channels.csv")
+    with duckdb.connect(str(db), read_only=True) as con:
+        allocation = con.sql("select * from mmm_optimal_allocation order by market, channel").df()
+    achievable = captured = 0.0
+    for market, a in allocation.groupby("market"):
+        score = allocation_capture(truth[truth.market == market], list(a.channel), a.current_weekly_spend,
+                                   a.optimal_weekly_spend, a.min_weekly_spend, a.max_weekly_spend)
+        achievable, captured = achievable + score["achievable"], captured + score["captured"]
+        print(f"  {market}: achievable uplift {score['achievable']:,.0f}/week, captured {score['captured']:,.0f}/week"
+              f" = {score['capture']:.3f}")
+    print(f"  both markets: {captured / achievable:.3f} of the achievable uplift")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2)
@@ -56,6 +78,8 @@ def main(argv=None) -> None:
                   f"start-up and parse {res['wall'] - res['elapsed']:.1f} s)")
             print("  node time summed over threads: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(res["buckets"].items())))
             print("  slowest nodes: " + ", ".join(f"{uid.split('.')[-1]} {t:.2f} s" for t, uid in res["slowest"][:5]))
+        print("optimizer capture on the demo truth (mmm_optimal_allocation scored under data/demo/truth):")
+        demo_capture(db)
     print(f"peak RSS of dbt (children): {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
 
 

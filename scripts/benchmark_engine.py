@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.adstock import geometric_adstock
-from mmm.demo import CHANNELS, simulate_market, true_lift, true_marginal_roi, true_response
+from mmm.demo import CHANNELS, simulate_market, true_lift, true_marginal_roi
 from mmm.engine import fit_market
 from mmm.fit import FitConfig, MarketData
 from mmm.model import ChannelSpec
@@ -70,32 +70,13 @@ def demo_lift_tests(truth, seed: int) -> pd.DataFrame:
 
 def optimizer_capture(fit, truth) -> float:
     """Share of the achievable uplift (under the true model) that the engine's allocation captures."""
+    from mmm.demo import allocation_capture
     from mmm.optimize import optimize_allocation
 
     current = fit.current_weekly_spend()
     lower, upper, budget = 0.5 * current, 2.0 * current, current.sum()
     est = optimize_allocation([fit.response(i) for i in range(len(fit.channels))], current, lower, upper, budget)
-    params = truth.parameters
-
-    class TrueResponse:
-        def __init__(self, ch):
-            self.ch = ch
-
-        def revenue(self, x):
-            return true_response(params, self.ch, x)
-
-        def marginal(self, x):
-            from mmm.demo import true_marginal_roi
-            return np.vectorize(lambda v: true_marginal_roi(params, self.ch, v))(np.asarray(x, float))
-
-    true_resps = [TrueResponse(ch) for ch in fit.channels]
-    best = optimize_allocation(true_resps, current, lower, upper, budget, n_starts=16)
-
-    def score(x):
-        return sum(float(r.revenue(v)) for r, v in zip(true_resps, x))
-
-    achievable = score(best.optimal) - score(current)
-    return (score(est.optimal) - score(current)) / achievable if achievable > 1e-9 else 1.0
+    return allocation_capture(truth.parameters, fit.channels, current, est.optimal, lower, upper)["capture"]
 
 
 def bench_demo(seeds: list[int], config: FitConfig, with_capture: bool = True) -> tuple[list[dict], pd.DataFrame]:

@@ -234,6 +234,39 @@ def true_marginal_roi(parameters: pd.DataFrame, channel: str, weekly_spend: floa
     return float(p["beta"] * hill_derivative(weekly_spend, p["half_saturation"], p["shape"]))
 
 
+def true_responses(parameters: pd.DataFrame, channels) -> list:
+    """The true steady-state response of each channel (a ``ParametricResponse``, for the optimizer)."""
+    from mmm.response import ParametricResponse
+
+    p = parameters.set_index("channel")
+    return [ParametricResponse(float(p.loc[c, "beta"]), "hill", {"half_saturation": float(p.loc[c, "half_saturation"]),
+                                                                 "shape": float(p.loc[c, "shape"])}) for c in channels]
+
+
+def allocation_capture(parameters: pd.DataFrame, channels, current, proposed, lower, upper) -> dict:
+    """Score a proposed weekly allocation under the true model: the share of the achievable uplift it captures.
+
+    The achievable uplift is true revenue at the true optimum (same budget as ``current``, same bounds,
+    found by ``optimize_allocation`` with 16 starts) minus true revenue at ``current``. Returns
+    achievable, captured (weekly revenue, reporting currency) and capture = captured / achievable
+    (1.0 when nothing can be gained).
+    """
+    from mmm.optimize import optimize_allocation
+
+    responses = true_responses(parameters, channels)
+    current, proposed = np.asarray(current, float), np.asarray(proposed, float)
+
+    def revenue(x: np.ndarray) -> float:
+        return float(sum(r.revenue(v) for r, v in zip(responses, x)))
+
+    best = optimize_allocation(responses, current, lower, upper, float(current.sum()), n_starts=16)
+    achievable = revenue(best.optimal) - revenue(current)
+    captured = revenue(proposed) - revenue(current)
+    return {"achievable": achievable, "captured": captured,
+            "capture": captured / achievable if achievable > 1e-9 * max(revenue(current), 1.0) else 1.0,
+            "true_optimal": best.optimal}
+
+
 def true_lift(truth: MarketTruth, channel: str, start: pd.Timestamp, end: pd.Timestamp) -> float:
     """True incremental revenue of ``channel`` over weeks [start, end] vs switching it off then (carry-over included)."""
     p = truth.parameters.set_index("channel").loc[channel]

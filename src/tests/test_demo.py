@@ -58,3 +58,24 @@ def test_advertiser_has_two_lift_tests_with_positive_standard_errors():
     lt = adv.raw["raw_lift_tests"]
     assert len(lt) == 2 and (lt["incremental_revenue_se"] > 0).all()
     assert set(lt["channel"]) == {"social", "tv"}
+
+
+def test_allocation_capture_is_one_at_the_true_optimum_and_zero_at_current():
+    from mmm.demo import allocation_capture
+
+    truth = simulate_market(3)
+    channels = list(truth.parameters["channel"])
+    current = truth.spend[channels].iloc[-13:].mean().to_numpy()
+    lower, upper = 0.5 * current, 2.0 * current
+    at_current = allocation_capture(truth.parameters, channels, current, current, lower, upper)
+    assert at_current["achievable"] > 0 and at_current["capture"] == 0.0
+    optimum = at_current["true_optimal"]
+    assert np.isclose(optimum.sum(), current.sum()) and np.all(optimum >= lower - 1e-6) and np.all(optimum <= upper + 1e-6)
+    assert allocation_capture(truth.parameters, channels, current, optimum, lower, upper)["capture"] == 1.0
+    # moving budget the wrong way (best channel to its floor, its budget to the worst one) loses revenue
+    worse = current.copy()
+    gain, loss = int(np.argmax(optimum - current)), int(np.argmin(optimum - current))
+    shift = 0.5 * current[gain]
+    worse[gain] -= shift
+    worse[loss] += shift
+    assert allocation_capture(truth.parameters, channels, current, worse, lower, upper)["capture"] < 0

@@ -68,7 +68,8 @@ def results(tmp_path_factory) -> dict[str, dict]:
     run = json.loads((project / "target" / "run_results.json").read_text())["results"]
     out = {r["unique_id"]: r for r in run if r["unique_id"].startswith("test.")}
     with duckdb.connect(str(project / "check.duckdb"), read_only=True) as con:
-        out["reasons"] = sorted(r[0] for r in con.sql("select failure from main_dbt_test__audit.key_and_value_bad_keys").fetchall())
+        stored = con.sql("select failure from main_dbt_test__audit.key_and_value_bad_keys").fetchall()
+    out["reasons"] = sorted(r[0] for r in stored)
     return out
 
 
