@@ -75,7 +75,9 @@ def optimizer_capture(fit, truth) -> float:
 
     current = fit.current_weekly_spend()
     lower, upper, budget = 0.5 * current, 2.0 * current, current.sum()
-    est = optimize_allocation([fit.response(i) for i in range(len(fit.channels))], current, lower, upper, budget)
+    # as the pipeline does: maximise posterior expected revenue (mean over the draws)
+    est = optimize_allocation([fit.response(i, with_draws=True) for i in range(len(fit.channels))],
+                              current, lower, upper, budget)
     return allocation_capture(truth.parameters, fit.channels, current, est.optimal, lower, upper)["capture"]
 
 

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from mmm import diagnostics as diag
 from mmm.fit import FitConfig, MarketData, Problem, fit_map, laplace_covariance, prepare_problem
 from mmm.model import ChannelSpec, media_effects, natural_parameters, saturation_parameters
-from mmm.response import ParametricResponse, saturation_point
+from mmm.response import ParametricResponse, PosteriorMeanResponse, saturation_point
 from mmm.validation import rolling_origin_cv
 
 WARNING_COLUMNS = ["check_name", "channel", "value", "threshold", "status", "message"]
@@ -117,6 +117,15 @@ class MarketFit:
         return ParametricResponse(cache["beta"][:, ci], spec.saturation_kind,
                                   saturation_parameters(cache["natural"][ci], spec))
 
+    def expected_response(self, ci: int) -> PosteriorMeanResponse:
+        """Posterior-mean steady-state response of channel ``ci`` (mean over the draws).
+
+        Response curves, marginal ROI, the saturation point, scenarios and the budget allocation use
+        it: a budget decision should maximise expected revenue, and for a weakly identified channel
+        the posterior of its return is right-skewed, so the curve of the MAP parameters understates it.
+        """
+        return PosteriorMeanResponse(self.response(ci, with_draws=True))
+
     # ---------------------------------------------------------------- tables
     def fitted(self) -> pd.DataFrame:
         """Actual vs fitted weekly revenue; the band is a prediction interval (parameters and noise)."""
@@ -175,9 +184,9 @@ class MarketFit:
         current = self.current_weekly_spend()
         rows = []
         for ci, name in enumerate(self.channels):
-            resp = self.response(ci)
+            resp = self.expected_response(ci)
             mroi = float(resp.marginal(current[ci]))
-            mroi_draws = self.response(ci, with_draws=True).marginal(current[ci])
+            mroi_draws = resp.draws.marginal(current[ci])
             m_lo, m_hi = self._q(mroi_draws)
             grid_hi = max(3.0 * current[ci], 1.5 * x[:, ci].max(), 1.0)
             sat = saturation_point(resp, 0.0, grid_hi, 1.0)
@@ -201,14 +210,15 @@ class MarketFit:
         return out
 
     def response_curves(self, n_points: int = 41) -> pd.DataFrame:
-        """Steady-state expected weekly revenue per channel on a grid from 0 to 3x current spend."""
+        """Steady-state expected (posterior-mean) weekly revenue per channel on a grid from 0 to 3x current spend."""
         x = self.spend_matrix()
         current = self.current_weekly_spend()
         frames = []
         for ci, name in enumerate(self.channels):
             top = 3.0 * current[ci] if current[ci] > 0 else 3.0 * max(x[:, ci].mean(), 1.0)
             grid = np.unique(np.concatenate([np.linspace(0.0, top, n_points), [current[ci]]]))
-            resp, draws = self.response(ci), self.response(ci, with_draws=True)
+            resp = self.expected_response(ci)
+            draws = resp.draws
             rev = resp.revenue(grid)
             lo, hi = self._q(draws.revenue(grid), axis=1)
             frames.append(pd.DataFrame({

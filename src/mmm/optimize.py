@@ -138,7 +138,8 @@ class DrawEvaluation:
 class _Evaluator:
     """Per-channel point revenue and marginal for a fixed list of responses, vectorised over channels.
 
-    Point parametric responses are stacked by saturation kind (one numpy call per kind) and point
+    Point parametric responses are stacked by saturation kind (one numpy call per kind), parametric
+    responses with draws by kind and number of draws (one call, then the mean over draws), and point
     tabulated responses into one ``_TableStack``; any other response is called per channel and
     averaged over draws.
     """
@@ -147,17 +148,19 @@ class _Evaluator:
         self.n = len(responses)
         self.groups: list[tuple[np.ndarray, Callable, Callable]] = []
         self.others: list[tuple[int, Response]] = []
-        by_kind: dict[str, list[int]] = {}
+        by_kind: dict[tuple[str, int | None], list[int]] = {}
         tables: list[int] = []
         for i, response in enumerate(responses):
-            if isinstance(response, ParametricResponse) and response.n_draws is None:
-                by_kind.setdefault(response.saturation_kind, []).append(i)
+            if isinstance(response, ParametricResponse):
+                by_kind.setdefault((response.saturation_kind, response.n_draws), []).append(i)
             elif isinstance(response, TabulatedResponse) and response.n_draws is None:
                 tables.append(i)
             else:
                 self.others.append((i, response))
-        for kind, idx in by_kind.items():
-            self.groups.append((np.array(idx), *_stacked_parametric([responses[i] for i in idx], kind)))
+        for (kind, n_draws), idx in by_kind.items():
+            members = [responses[i] for i in idx]
+            stacked = _stacked_parametric(members, kind) if n_draws is None else _stacked_draws(members, kind, n_draws)
+            self.groups.append((np.array(idx), *stacked))
         if tables:
             stack = _TableStack([responses[i] for i in tables])
             self.groups.append((np.array(tables), stack.revenue, stack.marginal))
@@ -184,6 +187,21 @@ def _stacked_parametric(members: list[ParametricResponse], kind: str) -> tuple[C
     params = {name: np.array([float(m.saturation_params[name]) for m in members]) for name in names}
     return (lambda x: beta * apply_saturation(x, kind, params),
             lambda x: beta * saturation_derivative(x, kind, params))
+
+
+def _stacked_draws(members: list[ParametricResponse], kind: str, n_draws: int) -> tuple[Callable, Callable]:
+    """Posterior-mean r(x) and r'(x) of several parametric responses with ``n_draws`` draws, x of shape (n,).
+
+    Row c holds channel c's draws (a scalar parameter is shared by all draws), so one numpy call gives
+    every channel's draws and the mean is taken over the draw axis: exactly the mean of ``revenue``
+    and ``marginal`` of each response.
+    """
+    beta = np.stack([np.broadcast_to(m.beta, (n_draws,)) for m in members])
+    names = members[0].saturation_params.keys()
+    params = {name: np.stack([np.broadcast_to(m.saturation_params[name], (n_draws,)) for m in members])
+              for name in names}
+    return (lambda x: (beta * apply_saturation(x[:, None], kind, params)).mean(axis=1),
+            lambda x: (beta * saturation_derivative(x[:, None], kind, params)).mean(axis=1))
 
 
 class _TableStack:

@@ -294,9 +294,9 @@ def optimal_allocation_table(fits: Mapping[str, MarketFit], channel_settings: pd
                                      zip(*[_bounds(fits[m], channel_settings, settings) for m in markets]))
             budget = float(settings["budget_weekly"]) if joint else _budget_for(markets[0], settings, current.sum())
             budget = current.sum() if budget is None else budget
-            responses = [fits[m].response(ci) for m, ci in members]
-            result = optimize_allocation(responses, current, lower, upper, budget, seed=int(settings["random_seed"]))
+            # the draws: the optimizer maximises posterior expected revenue (mean over draws)
             draws = [fits[m].response(ci, with_draws=True) for m, ci in members]
+            result = optimize_allocation(draws, current, lower, upper, budget, seed=int(settings["random_seed"]))
             level = float(settings["interval_level"])
             ev = evaluate_allocation_draws(draws, result.optimal, level=level)
             frames.append(pd.DataFrame({
@@ -321,7 +321,7 @@ def target_budget_table(fits: Mapping[str, MarketFit], channel_settings: pd.Data
     with _single_thread():
         for market, fit in fits.items():
             _, lower, upper = _bounds(fit, channel_settings, settings)
-            responses = [fit.response(ci) for ci in range(len(fit.channels))]
+            responses = [fit.response(ci, with_draws=True) for ci in range(len(fit.channels))]  # expected revenue
             for mode, target, solve in (("target_revenue", settings.get("target_revenue_weekly"), min_budget_for_target_revenue),
                                         ("target_mroi", settings.get("target_mroi"), max_budget_for_target_mroi)):
                 if target is None:
@@ -382,9 +382,8 @@ def scenarios_table(fits: Mapping[str, MarketFit], scenarios: pd.DataFrame, sett
             clipped = (new < 0).any()
             new = np.maximum(new, 0.0)
             draws = [fit.response(ci, with_draws=True) for ci in range(len(fit.channels))]
-            point = sum(float(fit.response(ci).revenue(new[ci]) - fit.response(ci).revenue(current[ci]))
-                        for ci in range(len(fit.channels)))
             ev = evaluate_allocation_draws(draws, new, level=level, baseline=current)
+            point = ev.change_mean  # expected (posterior-mean) change
             spend_change = float(new.sum() - current.sum())
             rows.append(dict(scenario_name=name, market=market, description=description, spend_change=spend_change,
                              revenue_change=point, revenue_change_lower=min(ev.change_lower, point),

@@ -89,6 +89,30 @@ class ParametricResponse:
                                   {name: pick(value) for name, value in self.saturation_params.items()})
 
 
+@dataclass(frozen=True, eq=False)
+class PosteriorMeanResponse:
+    """The posterior-mean curve of a response with draws: r(x) = mean_d r_d(x), r'(x) = mean_d r_d'(x).
+
+    A point response (no draws), for the tables and the saturation point. Budget decisions use it
+    because expected revenue is what a decision should maximise: E[sum_c r_c(x_c)] = sum_c E[r_c(x_c)].
+    (The optimizer treats a response with draws the same way, vectorised.)
+    """
+
+    draws: Response
+    n_draws: None = field(default=None, init=False)
+
+    def revenue(self, x: ArrayLike) -> np.ndarray:
+        return self._mean(self.draws.revenue(x), x)
+
+    def marginal(self, x: ArrayLike) -> np.ndarray:
+        return self._mean(self.draws.marginal(x), x)
+
+    @staticmethod
+    def _mean(values: ArrayLike, x: ArrayLike) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        return values.mean(axis=-1) if values.ndim > np.ndim(x) else values
+
+
 def _draw_count(arrays: list[np.ndarray]) -> int | None:
     sizes = {a.shape[0] for a in arrays if a.ndim == 1}
     if any(a.ndim > 1 for a in arrays) or len(sizes) > 1:
