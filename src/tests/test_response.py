@@ -184,3 +184,21 @@ def test_saturation_point_of_table_matches_parametric():
     grid, revenue, truth = mm_table(n=301, top=600.0)
     table = TabulatedResponse(grid, revenue)
     assert saturation_point(table, 0.0, 600.0) == pytest.approx(saturation_point(truth, 0.0, 600.0), rel=2e-3)
+
+
+def test_posterior_mean_response_is_the_mean_of_the_draws_and_a_point_response():
+    from mmm.response import PosteriorMeanResponse
+
+    rng = np.random.default_rng(11)
+    draws = ParametricResponse(rng.lognormal(np.log(100.0), 0.5, 200), "hill",
+                               {"half_saturation": rng.uniform(20.0, 40.0, 200), "shape": 1.4})
+    mean = PosteriorMeanResponse(draws)
+    x = np.array([0.0, 10.0, 30.0, 90.0])
+    np.testing.assert_allclose(mean.revenue(x), np.asarray(draws.revenue(x)).mean(axis=-1), rtol=1e-12)
+    h = 1e-4
+    np.testing.assert_allclose(mean.marginal(30.0), (mean.revenue(30.0 + h) - mean.revenue(30.0 - h)) / (2 * h), rtol=1e-6)
+    assert mean.revenue(x).shape == x.shape and mean.n_draws is None
+    # right-skewed draws of the ROI: the mean curve lies above the curve of the median draw
+    median = ParametricResponse(float(np.median(draws.beta)), "hill", {"half_saturation": 30.0, "shape": 1.4})
+    assert mean.revenue(30.0) > median.revenue(30.0)
+    assert saturation_point(mean, 0.0, 500.0, 1.0) is not None
