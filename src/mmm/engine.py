@@ -189,7 +189,8 @@ class MarketFit:
             mroi_draws = resp.draws.marginal(current[ci])
             m_lo, m_hi = self._q(mroi_draws)
             grid_hi = max(3.0 * current[ci], 1.5 * x[:, ci].max(), 1.0)
-            sat = saturation_point(resp, 0.0, grid_hi, 1.0)
+            # the posterior-mean curve is smooth: a coarse grid brackets the crossing, Brent's method refines it
+            sat = saturation_point(resp, 0.0, grid_hi, 1.0, n_grid=257)
             safe = spend[ci] if spend[ci] > 0 else np.nan
             rows.append(dict(
                 channel=name, spend=spend[ci], contribution=contrib[ci],
