@@ -53,6 +53,7 @@ class FitConfig:
     cv_folds: int = 0  # rolling-origin folds (each a MAP refit), scored on the weeks after each origin
     cv_horizon: int = 13
     agreement_tol: float = 1e-3  # stop multi-start once two starts agree this closely (in log posterior)
+    ftol: float = 1e-10  # L-BFGS-B relative tolerance on the objective
     priors: dict[str, Prior] = field(default_factory=dict)
 
 
@@ -247,7 +248,7 @@ def fit_map(problem: Problem, config: FitConfig, initial: np.ndarray | None = No
         if len(values) >= 2 and abs(sorted(values)[1] - best.fun) < config.agreement_tol:
             break  # two starts reached the same optimum: more starts would not change the answer
         res = optimize.minimize(fun, np.clip(z0, lo, hi), jac=True, method="L-BFGS-B",
-                                bounds=list(zip(lo, hi)), options={"maxiter": config.max_iter, "ftol": 1e-10})
+                                bounds=list(zip(lo, hi)), options={"maxiter": config.max_iter, "ftol": config.ftol})
         values.append(float(res.fun))
         n_eval += res.nfev
         if best is None or res.fun < best.fun:

@@ -52,7 +52,8 @@ def rolling_origin_cv(data: MarketData, specs: list[ChannelSpec], config: FitCon
         origin = end - horizon
         if origin < min_train_weeks:
             continue
-        fold_config = replace(config, holdout_weeks=horizon, n_starts=min(config.n_starts, 2))
+        # a fold only scores a forecast: a looser tolerance (1e-7) moves its MAPE in the 4th digit and halves the time
+        fold_config = replace(config, holdout_weeks=horizon, n_starts=min(config.n_starts, 2), ftol=max(config.ftol, 1e-7))
         pred = forecast(_truncate(data, end), specs, fold_config, initial)
         actual = np.asarray(data.revenue)[origin:end]
         m = fit_metrics(actual, pred[origin:end], 0)
