@@ -38,6 +38,7 @@ import pandas as pd
 
 MODEL_INPUT_COLUMNS = ["market", "week_start_date", "variable_type", "variable_name", "value"]
 VARIABLE_TYPES = ["revenue", "spend", "control", "holiday"]
+CHILD_TIMEOUT_SECONDS = 900  # the validation takes seconds; a hung child must not hang `dbt build`
 RESULT_COLUMNS = ["expectation_id", "expectation", "column", "success", "observed_value", "is_critical", "details"]
 
 
@@ -177,8 +178,13 @@ def validate_model_input_in_child_process(frame: pd.DataFrame) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="mmm_gx_") as folder:
         frame_path, results_path = Path(folder) / "model_input.pkl", Path(folder) / "results.pkl"
         frame.to_pickle(frame_path)
-        child = subprocess.run([sys.executable, "-m", "mmm.quality", str(frame_path), str(results_path)],
-                               capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        try:
+            child = subprocess.run([sys.executable, "-m", "mmm.quality", str(frame_path), str(results_path)],
+                                   capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                                   timeout=CHILD_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired as exc:
+            raise DataQualityError(f"the Great Expectations validation process ({sys.executable} -m mmm.quality) "
+                                   f"did not finish within {exc.timeout:.0f} s") from exc
         if child.returncode != 0 or not results_path.exists():
             raise DataQualityError(
                 f"the Great Expectations validation process ({sys.executable} -m mmm.quality) failed "

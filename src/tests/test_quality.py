@@ -128,3 +128,11 @@ def test_child_process_failure_is_reported(tmp_path):
     assert main(["only-one-argument"]) == 2
     with pytest.raises(FileNotFoundError):
         main([str(tmp_path / "missing.pkl"), str(tmp_path / "out.pkl")])
+
+
+def test_child_process_that_hangs_is_stopped_with_a_clear_error(monkeypatch):
+    import mmm.quality as quality
+
+    monkeypatch.setattr(quality, "CHILD_TIMEOUT_SECONDS", 0.01)
+    with pytest.raises(DataQualityError, match="did not finish within"):
+        quality.validate_model_input_in_child_process(good_frame())
