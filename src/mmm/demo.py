@@ -223,12 +223,6 @@ def simulate_market(seed: int, market: str = "us", n_weeks: int = 156, start: st
     return MarketTruth(market, weeks, spend, revenue, controls, counts, parameters, components, noise)
 
 
-def true_response(parameters: pd.DataFrame, channel: str, weekly_spend) -> np.ndarray:
-    """True steady-state weekly revenue from holding ``weekly_spend`` (normalised adstock: steady state = spend)."""
-    p = parameters.set_index("channel").loc[channel]
-    return p["beta"] * hill(np.asarray(weekly_spend, dtype=float), p["half_saturation"], p["shape"])
-
-
 def true_marginal_roi(parameters: pd.DataFrame, channel: str, weekly_spend: float) -> float:
     p = parameters.set_index("channel").loc[channel]
     return float(p["beta"] * hill_derivative(weekly_spend, p["half_saturation"], p["shape"]))

@@ -158,9 +158,7 @@ class _Evaluator:
             else:
                 self.others.append((i, response))
         for (kind, n_draws), idx in by_kind.items():
-            members = [responses[i] for i in idx]
-            stacked = _stacked_parametric(members, kind) if n_draws is None else _stacked_draws(members, kind, n_draws)
-            self.groups.append((np.array(idx), *stacked))
+            self.groups.append((np.array(idx), *_stacked_parametric([responses[i] for i in idx], kind, n_draws)))
         if tables:
             stack = _TableStack([responses[i] for i in tables])
             self.groups.append((np.array(tables), stack.revenue, stack.marginal))
@@ -180,25 +178,17 @@ class _Evaluator:
         return self._apply(x, 2)
 
 
-def _stacked_parametric(members: list[ParametricResponse], kind: str) -> tuple[Callable, Callable]:
-    """r(x) = beta * saturation(x) and r'(x) for several point responses of one kind, x of shape (n,)."""
-    beta = np.array([float(m.beta) for m in members])
-    names = members[0].saturation_params.keys()
-    params = {name: np.array([float(m.saturation_params[name]) for m in members]) for name in names}
-    return (lambda x: beta * apply_saturation(x, kind, params),
-            lambda x: beta * saturation_derivative(x, kind, params))
+def _stacked_parametric(members: list[ParametricResponse], kind: str, n_draws: int | None = None) -> tuple[Callable, Callable]:
+    """r(x) = beta * saturation(x) and r'(x) for several responses of one kind at once, x of shape (n,).
 
-
-def _stacked_draws(members: list[ParametricResponse], kind: str, n_draws: int) -> tuple[Callable, Callable]:
-    """Posterior-mean r(x) and r'(x) of several parametric responses with ``n_draws`` draws, x of shape (n,).
-
-    Row c holds channel c's draws (a scalar parameter is shared by all draws), so one numpy call gives
-    every channel's draws and the mean is taken over the draw axis: exactly the mean of ``revenue``
-    and ``marginal`` of each response.
+    Row c holds channel c's ``n_draws`` draws (one column for point responses; a scalar parameter is
+    shared by all draws), so one numpy call evaluates every channel and the mean over the draw axis is
+    exactly the mean of each response's ``revenue`` and ``marginal``.
     """
-    beta = np.stack([np.broadcast_to(m.beta, (n_draws,)) for m in members])
+    width = n_draws or 1
+    beta = np.stack([np.broadcast_to(m.beta, (width,)) for m in members])
     names = members[0].saturation_params.keys()
-    params = {name: np.stack([np.broadcast_to(m.saturation_params[name], (n_draws,)) for m in members])
+    params = {name: np.stack([np.broadcast_to(m.saturation_params[name], (width,)) for m in members])
               for name in names}
     return (lambda x: (beta * apply_saturation(x[:, None], kind, params)).mean(axis=1),
             lambda x: (beta * saturation_derivative(x[:, None], kind, params)).mean(axis=1))
