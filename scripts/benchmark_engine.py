@@ -23,15 +23,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmm.adstock import geometric_adstock
+from mmm import analysis as an
 from mmm.demo import CHANNELS, simulate_market, true_lift, true_marginal_roi
-from mmm.engine import fit_market
+from mmm.engine import fit_market as fit_result
 from mmm.fit import FitConfig, MarketData
 from mmm.model import ChannelSpec
+from mmm.transforms import geometric_adstock
 
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 DEMO_SPECS = [ChannelSpec(c.name, "geometric", c.max_lag, "hill") for c in CHANNELS]
 LIFT_CHANNELS = ("tv", "social", "search")
+LOOKBACK = 13
+
+
+def fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig) -> an.FittedModel:
+    return an.FittedModel.from_result(fit_result(data, specs, config), data)
 
 
 def roi_scores(est: pd.DataFrame, true_roi: pd.Series, spend: pd.Series) -> dict:
@@ -48,7 +54,7 @@ def timed_fit(data: MarketData, specs: list[ChannelSpec], config: FitConfig, mea
         tracemalloc.start()
     t0 = time.perf_counter()
     fit = fit_market(data, specs, config)
-    summary = fit.channel_summary()  # part of "with uncertainty": intervals come from the draws
+    summary = an.channel_summary(fit, LOOKBACK)  # part of "with uncertainty": intervals come from the draws
     seconds = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1] / 2 ** 20 if measure_memory else np.nan
     if measure_memory:
@@ -73,10 +79,10 @@ def optimizer_capture(fit, truth) -> float:
     from mmm.demo import allocation_capture
     from mmm.optimize import optimize_allocation
 
-    current = fit.current_weekly_spend()
+    current = an.current_weekly_spend(fit, LOOKBACK)
     lower, upper, budget = 0.5 * current, 2.0 * current, current.sum()
     # as the pipeline does: maximise posterior expected revenue (mean over the draws)
-    est = optimize_allocation([fit.response(i, with_draws=True) for i in range(len(fit.channels))],
+    est = optimize_allocation(an.responses(fit, with_draws=True),
                               current, lower, upper, budget)
     return allocation_capture(truth.parameters, fit.channels, current, est.optimal, lower, upper)["capture"]
 
@@ -167,7 +173,8 @@ def bench_meridian_geo(config: FitConfig, max_geos: int) -> dict:
         data = MarketData(_weekly(g, "time"), g["revenue"].to_numpy(), g[channels].reset_index(drop=True),
                           g[["competitor_sales_control", "sentiment_score_control", "Promo"]].reset_index(drop=True))
         try:
-            fit_market(data, [ChannelSpec(c, "geometric", 6, "hill", None, 1.0) for c in channels], config).channel_summary()
+            an.channel_summary(fit_market(data, [ChannelSpec(c, "geometric", 6, "hill", None, 1.0) for c in channels], config),
+                               LOOKBACK)
             n += 1
         except ValueError:
             failed += 1
@@ -184,7 +191,7 @@ def bench_robyn(config: FitConfig) -> dict:
     data = MarketData(_weekly(df, "DATE"), df["revenue"].to_numpy(), df[channels], controls, None)
     fit, summary, secs, peak = timed_fit(data, [ChannelSpec(c, "geometric", 8, "hill") for c in channels], config,
                                          measure_memory=True)
-    r2 = fit.diagnostics().set_index("metric").loc["in_sample_r2", "value"]
+    r2 = an.model_checks(fit, LOOKBACK).set_index("check_name").loc["in_sample_r2", "value"]
     return dict(dataset=f"robyn_dt (no truth; in-sample R2 {r2:.2f})", lift_tests=False, seconds=secs, peak_mb=peak)
 
 
@@ -208,7 +215,7 @@ def main(argv=None) -> None:
         import mmm.demo as demo
 
         demo.NOISE_SHARE_RANGE = tuple(args.noise)
-    config = FitConfig()
+    config = FitConfig(holdout_weeks=0, cv_folds=0)  # fit on every week: ROI is scored over the whole period
     pd.set_option("display.width", 200)
 
     seeds = list(range(101, 101 + max(args.seeds, args.coverage_seeds)))

@@ -1,4 +1,4 @@
--- Contracted mart over mmm_contributions (dashboards read this). Grain: market, week_start_date, component.
+-- Public mart over mmm_contributions: its columns and types are declared once, in _marts__models.yml.
 with source as (
 
     select * from {{ ref('mmm_contributions') }}
@@ -7,12 +7,7 @@ with source as (
 
 final as (
 
-    select
-        cast(market as varchar) as market,
-        cast(week_start_date as date) as week_start_date,
-        cast(component as varchar) as component,
-        cast(component_type as varchar) as component_type,
-        cast(contribution as double) as contribution
+    select{{ mmm_contract_columns() }}
     from source
 
 )

@@ -1,20 +1,49 @@
--- Contracted mart over mmm_diagnostics (dashboards read this). Grain: market, metric.
-with source as (
+-- Public mart: every check per market in one schema, the data-sufficiency checks of the SQL layer
+-- (category 'data') and the engine's checks (mmm_model_checks). Columns: _marts__models.yml.
+with data_checks as (
 
-    select * from {{ ref('mmm_diagnostics') }}
+    select * from {{ ref('mmm_data_sufficiency') }}
+
+),
+
+model_checks as (
+
+    select * from {{ ref('mmm_model_checks') }}
+
+),
+
+unioned as (
+
+    select
+        market,
+        check_name,
+        channel,
+        'data' as category,
+        value,
+        threshold,
+        status,
+        message
+    from data_checks
+
+    union all
+
+    select
+        market,
+        check_name,
+        channel,
+        category,
+        value,
+        threshold,
+        status,
+        message
+    from model_checks
 
 ),
 
 final as (
 
-    select
-        cast(market as varchar) as market,
-        cast(metric as varchar) as metric,
-        cast(value as double) as value,
-        cast(threshold as double) as threshold,
-        cast(status as varchar) as status,
-        cast(note as varchar) as note
-    from source
+    select{{ mmm_contract_columns() }}
+    from unioned
 
 )
 

@@ -1,4 +1,4 @@
--- Contracted mart over mmm_scenarios (dashboards read this). Grain: scenario_name, market.
+-- Public mart over mmm_scenarios: its columns and types are declared once, in _marts__models.yml.
 with source as (
 
     select * from {{ ref('mmm_scenarios') }}
@@ -7,15 +7,7 @@ with source as (
 
 final as (
 
-    select
-        cast(scenario_name as varchar) as scenario_name,
-        cast(market as varchar) as market,
-        cast(description as varchar) as description,
-        cast(spend_change as double) as spend_change,
-        cast(revenue_change as double) as revenue_change,
-        cast(revenue_change_lower as double) as revenue_change_lower,
-        cast(revenue_change_upper as double) as revenue_change_upper,
-        cast(message as varchar) as message
+    select{{ mmm_contract_columns() }}
     from source
 
 )

@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mmm.adstock import geometric_adstock
-from mmm.saturation import hill, hill_derivative
+from mmm.transforms import geometric_adstock, hill, hill_derivative
 
 
 @dataclass(frozen=True)

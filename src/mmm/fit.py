@@ -29,32 +29,43 @@ from mmm.model import (
     ChannelSpec,
     Layout,
     MediaInputs,
-    Prior,
+    MediaModel,
     build_baseline,
     build_layout,
-    media_effects,
     media_inputs,
 )
+from mmm.settings import RunSettings
+from mmm.transforms import Prior
+
+_DEFAULTS = RunSettings()
 
 
 @dataclass(frozen=True)
 class FitConfig:
-    """Run settings of a market fit (dbt vars feed these)."""
+    """Settings of a market fit: the user-facing ones default to ``RunSettings`` (= the dbt vars), the
+    rest are engine internals."""
 
-    seasonality_order: int = 2
+    seasonality_order: int = _DEFAULTS.seasonality_order
+    holdout_weeks: int = _DEFAULTS.holdout_weeks
+    interval_level: float = _DEFAULTS.interval_level
+    seed: int = _DEFAULTS.random_seed
+    cv_folds: int = _DEFAULTS.cv_folds  # rolling-origin folds (each a MAP refit), scored on the weeks after each origin
+    cv_horizon: int = _DEFAULTS.cv_horizon
     trend: bool = True
-    holdout_weeks: int = 0
-    interval_level: float = 0.9
     n_starts: int = 4
     n_draws: int = 500
-    seed: int = 20261122
     ridge: float = 1e-4  # baseline ridge, relative (columns are standardised)
     max_iter: int = 400
-    cv_folds: int = 0  # rolling-origin folds (each a MAP refit), scored on the weeks after each origin
-    cv_horizon: int = 13
     agreement_tol: float = 1e-3  # stop multi-start once two starts agree this closely (in log posterior)
     ftol: float = 1e-10  # L-BFGS-B relative tolerance on the objective
-    priors: dict[str, Prior] = field(default_factory=dict)
+    priors: dict[str, Prior] = field(default_factory=dict)  # overrides of a form's default prior, by full name
+
+    @classmethod
+    def from_settings(cls, settings: RunSettings, **overrides) -> FitConfig:
+        """The fit settings a build uses: its run settings plus engine defaults (or ``overrides``)."""
+        return cls(seasonality_order=settings.seasonality_order, holdout_weeks=settings.holdout_weeks,
+                   interval_level=settings.interval_level, seed=settings.random_seed, cv_folds=settings.cv_folds,
+                   cv_horizon=settings.cv_horizon, **overrides)
 
 
 @dataclass
@@ -91,6 +102,11 @@ class Problem:
     lifts: list[LiftTerm]
     hat: np.ndarray  # (P, n_train): gamma = hat @ u
     ridge_penalty: np.ndarray  # (P, P)
+    media_model: MediaModel
+
+    def media(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(media effect of every spend column (T, K), beta (C,)) at z."""
+        return self.media_model.media(z)
 
     @property
     def n_channels(self) -> int:
@@ -127,7 +143,8 @@ def prepare_problem(data: MarketData, specs: list[ChannelSpec], config: FitConfi
     penalty = np.eye(bt.shape[1]) * config.ridge * train.sum()
     penalty[0, 0] = 0.0
     hat = np.linalg.solve(bt.T @ bt + penalty, bt.T)
-    return Problem(np.asarray(data.revenue, float), train, baseline, layout, inputs, lifts, hat, penalty)
+    return Problem(np.asarray(data.revenue, float), train, baseline, layout, inputs, lifts, hat, penalty,
+                   MediaModel(layout, inputs))
 
 
 @dataclass
@@ -181,7 +198,7 @@ def media_derivatives(problem: Problem, z: np.ndarray, media: np.ndarray,
         entries = layout.slots[j, chans]
         zp = z.copy()
         zp[entries] += step
-        mp, _ = media_effects(zp, layout, inputs)
+        mp, _ = problem.media(zp)
         record(entries, chans, (mp - media) / step)
     record(roi_idx, np.arange(c), media)
     return dtotal, dlift
@@ -190,7 +207,7 @@ def media_derivatives(problem: Problem, z: np.ndarray, media: np.ndarray,
 def evaluate(problem: Problem, z: np.ndarray, with_grad: bool = True) -> Evaluation:
     """Negative log posterior J(z) and its gradient."""
     layout = problem.layout
-    media, _ = media_effects(z, layout, problem.inputs)
+    media, _ = problem.media(z)
     c = problem.n_channels
     u = problem.y[problem.train] - media[problem.train, :c].sum(axis=1)
     bt = problem.baseline.design[problem.train]

@@ -1,4 +1,4 @@
-"""Model specification: channel settings, priors, the nonlinear parameter layout and the baseline design.
+"""Model specification: channel settings, the parameter layout, the media function and the baseline design.
 
 The model of weekly revenue y[t] in one market::
 
@@ -7,15 +7,15 @@ The model of weekly revenue y[t] in one market::
     beta_c = roi_c * sum_t x_c[t] / sum_t sat_c(adstock_c(x_c)[t])     (sums over the training weeks)
 
 so each channel's effect is parameterised by its ROI over the training period (what practitioners
-can put a prior on, as Google Meridian does) and by its adstock and saturation parameters. B holds
-the baseline: intercept, linear trend, Fourier yearly seasonality, holiday count and controls; gamma
-is profiled out by ridge least squares (signed effects allowed), and sigma by its MLE.
+can put a prior on, as Google Meridian does) and by its adstock and saturation parameters, whose
+forms, priors and links live in ``mmm.transforms`` (one class per form). B holds the baseline:
+intercept, linear trend, Fourier yearly seasonality, holiday count and controls; gamma is profiled out
+by ridge least squares (signed effects allowed), and sigma by its MLE.
 
-Every nonlinear parameter lives on an unconstrained scale z (logit of a share, log of a positive
-number); priors are normal on that scale, so the MAP search and the Laplace approximation both work
-in z. Adstock weights are normalised (sum to 1), so sustained spend x has steady-state adstock x and
-the saturation's half-saturation is in spend units: it is parameterised relative to the channel's
-mean weekly spend (``reference spend``).
+Every nonlinear parameter lives on an unconstrained scale z; priors are normal on that scale, so the
+MAP search and the Laplace approximation both work in z. Adstock weights are normalised (sum to 1),
+so sustained spend x has steady-state adstock x and the half-saturation is in spend units, relative to
+the channel's mean weekly spend over the training weeks (its ``reference spend``).
 """
 
 from __future__ import annotations
@@ -25,61 +25,60 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mmm.adstock import ADSTOCK_PARAMS, adstock_weights, convolve_lags
-from mmm.saturation import SATURATION_PARAMS
-
-
-@dataclass(frozen=True)
-class Prior:
-    """Normal prior on the unconstrained scale: z ~ N(mean, sd)."""
-
-    mean: float
-    sd: float
-
-
-# Weakly informative defaults, stated on the natural scale in the comments.
-DEFAULT_PRIORS: dict[str, Prior] = {
-    # geometric / delayed decay alpha = logistic(z): median 0.38, 90% range 0.06-0.85
-    "alpha": Prior(-0.5, 1.2),
-    # delayed peak theta = max_lag * logistic(z): median max_lag / 4
-    "theta": Prior(-1.1, 1.0),
-    # Weibull shape = exp(z): median 1, 90% range 0.3-3.7
-    "shape": Prior(0.0, 0.8),
-    # Weibull scale = logistic(z) (share of the window): median 0.27
-    "scale": Prior(-1.0, 1.0),
-    # half-saturation K = reference spend * exp(z): median = mean weekly spend, 90% range 0.3x-3.2x
-    "half_saturation": Prior(0.0, 0.7),
-    # Hill shape s = exp(z): median 1.2, 90% range 0.55-2.7
-    "hill_shape": Prior(0.2, 0.5),
-    # logistic lambda = exp(z) / reference spend: median 1 / mean weekly spend
-    "lam": Prior(0.0, 0.8),
-}
-_LOGIT = {"alpha", "scale", "theta"}
+from mmm.transforms import Prior, convolve_lags, full_name, get_adstock, get_saturation, to_natural
 
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    """Per-channel model settings (from the ``channel_config`` seed)."""
+    """Per-channel model settings (one row of ``int_channel_settings``, from the ``channel_config`` seed).
+
+    The defaults are those ``int_channel_settings`` gives a channel missing from the seed. A ROI prior
+    median of None means: centre the prior on the ROI implied by media driving 20% of revenue.
+    """
 
     name: str
     adstock_kind: str = "geometric"
     max_lag: int = 4
     saturation_kind: str = "hill"
-    roi_prior_median: float = 1.0
+    roi_prior_median: float | None = 1.0
     roi_prior_sigma: float = 1.0
 
+    def __post_init__(self) -> None:
+        where = f"channel {self.name}"
+        try:
+            get_adstock(self.adstock_kind)
+            get_saturation(self.saturation_kind)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if int(self.max_lag) != self.max_lag or self.max_lag < 0:
+            raise ValueError(f"{where}: max_lag must be a whole number of weeks >= 0, got {self.max_lag}")
+        if not self.roi_prior_sigma > 0:
+            raise ValueError(f"{where}: roi_prior_sigma must be positive, got {self.roi_prior_sigma}")
+
     def parameter_names(self) -> list[str]:
-        sat = ["hill_shape" if p == "shape" else p for p in SATURATION_PARAMS[self.saturation_kind]]
-        return list(ADSTOCK_PARAMS[self.adstock_kind]) + sat + ["roi"]
+        """Full names of this channel's parameters: adstock, saturation, then ``roi``."""
+        ad, sat = get_adstock(self.adstock_kind), get_saturation(self.saturation_kind)
+        return ([full_name(ad.component, p.name) for p in ad.parameters]
+                + [full_name(sat.component, p.name) for p in sat.parameters] + ["roi"])
+
+
+ROI_LINK = "log"
 
 
 @dataclass
 class Layout:
-    """Where each channel's parameters sit in the flat unconstrained vector z."""
+    """Where each channel's parameters sit in the flat unconstrained vector z.
+
+    Entry i is parameter ``names[i] = (channel, full name)`` with link ``links[i]`` and prior
+    N(prior_mean[i], prior_sd[i]) on z[i]. ``slots[j, c]`` is the entry of channel c's j-th parameter
+    (-1 when the channel has fewer): perturbing one slot moves one parameter of every channel.
+    """
 
     channels: list[ChannelSpec]
-    names: list[tuple[str, str]]  # (channel, parameter) per entry of z
-    slots: np.ndarray  # (n_slots, C) index into z or -1; slot j = j-th parameter of each channel
+    names: list[tuple[str, str]]
+    entry_channel: np.ndarray  # (P,) channel index of each entry
+    links: np.ndarray  # (P,) link name of each entry
+    slots: np.ndarray  # (n_slots, C)
     prior_mean: np.ndarray
     prior_sd: np.ndarray
 
@@ -95,55 +94,25 @@ class Layout:
 
 
 def build_layout(channels: list[ChannelSpec], priors: dict[str, Prior] | None = None) -> Layout:
-    priors = {**DEFAULT_PRIORS, **(priors or {})}
-    names, means, sds = [], [], []
+    """Entries for every channel's parameters; ``priors`` overrides a form's default prior by full name."""
+    priors = priors or {}
+    names, links, owner, means, sds = [], [], [], [], []
     n_slots = max(len(c.parameter_names()) for c in channels)
     slots = -np.ones((n_slots, len(channels)), dtype=int)
     for ci, ch in enumerate(channels):
-        for j, p in enumerate(ch.parameter_names()):
+        forms = [get_adstock(ch.adstock_kind), get_saturation(ch.saturation_kind)]
+        entries = [(full_name(f.component, p.name), p.link, p.prior) for f in forms for p in f.parameters]
+        roi_median = ch.roi_prior_median if ch.roi_prior_median is not None else 1.0
+        entries.append(("roi", ROI_LINK, Prior(float(np.log(roi_median)), float(ch.roi_prior_sigma))))
+        for j, (name, link, prior) in enumerate(entries):
+            prior = priors.get(name, prior)
             slots[j, ci] = len(names)
-            names.append((ch.name, p))
-            if p == "roi":
-                means.append(np.log(ch.roi_prior_median))
-                sds.append(ch.roi_prior_sigma)
-            else:
-                means.append(priors[p].mean)
-                sds.append(priors[p].sd)
-    return Layout(channels, names, slots, np.array(means), np.array(sds))
-
-
-def natural_parameters(z: np.ndarray, layout: Layout, reference_spend: np.ndarray) -> list[dict[str, float]]:
-    """Map unconstrained z to each channel's natural parameters (decay share, K in spend units, ...)."""
-    out = []
-    for ci, ch in enumerate(layout.channels):
-        vals = {}
-        for j, p in enumerate(ch.parameter_names()):
-            v = z[layout.slots[j, ci]]
-            if p in _LOGIT:
-                v = 1.0 / (1.0 + np.exp(-v))
-                if p == "theta":
-                    v = v * ch.max_lag
-            elif p == "half_saturation":
-                v = reference_spend[ci] * np.exp(v)
-            elif p == "lam":
-                v = np.exp(v) / reference_spend[ci]
-            else:  # shape, hill_shape, roi
-                v = np.exp(v)
-            vals[p] = v
-        if "hill_shape" in vals:
-            vals["shape_saturation"] = vals.pop("hill_shape")
-        out.append(vals)
-    return out
-
-
-def _saturation_params(ch: ChannelSpec, vals: dict) -> dict:
-    if ch.saturation_kind == "hill":
-        return {"half_saturation": vals["half_saturation"], "shape": vals["shape_saturation"]}
-    if ch.saturation_kind == "logistic":
-        return {"lam": vals["lam"]}
-    return {"half_saturation": vals["half_saturation"]}
-
-
+            names.append((ch.name, name))
+            links.append(link)
+            owner.append(ci)
+            means.append(prior.mean)
+            sds.append(prior.sd)
+    return Layout(channels, names, np.array(owner), np.array(links), slots, np.array(means), np.array(sds))
 
 
 @dataclass
@@ -155,121 +124,104 @@ class MediaInputs:
     train: np.ndarray  # (T,) bool, weeks used for fitting
     reference_spend: np.ndarray  # (C,) mean weekly spend per channel over the training weeks
     train_spend_total: np.ndarray  # (C,)
-    max_lag: int
 
 
 def media_inputs(spend: np.ndarray, train: np.ndarray, extra_columns: np.ndarray | None = None,
-                 extra_channel: np.ndarray | None = None, max_lag: int = 13) -> MediaInputs:
+                 extra_channel: np.ndarray | None = None) -> MediaInputs:
     c = spend.shape[1]
     cols = spend if extra_columns is None else np.column_stack([spend, extra_columns])
     chan = np.arange(c) if extra_channel is None else np.concatenate([np.arange(c), extra_channel])
     total = spend[train].sum(axis=0)
     ref = np.where(total > 0, total / max(train.sum(), 1), 1.0)
-    return MediaInputs(cols, chan.astype(int), train, ref, total, max_lag)
+    return MediaInputs(cols, chan.astype(int), train, ref, total)
 
 
-class MediaFunction:
-    """Vectorised f[t, k] = sat(adstock(x_k))[t] for all spend columns, precomputed per layout.
+class MediaModel:
+    """The media part of the model: f[t, k] = sat(adstock(x_k))[t] for every spend column, and beta.
 
-    Channels are grouped by adstock and saturation kind so one numpy expression transforms a whole
-    group; this is the hot path of the fit (hundreds of calls per start).
+    Channels are grouped by form so one call of the form's vectorised formula transforms a whole group;
+    this is the hot path of the fit (hundreds of calls per start). The formulas are the forms' own
+    (``mmm.transforms``): nothing is re-implemented here.
     """
 
     def __init__(self, layout: Layout, inputs: MediaInputs):
         self.layout, self.inputs = layout, inputs
         chans = layout.channels
-        self.lmax = max(ch.max_lag for ch in chans)
-        self.lags = np.arange(self.lmax + 1, dtype=float)[:, None]
-        self.lag_mask = np.array([[1.0 if lag <= ch.max_lag else 0.0 for ch in chans] for lag in range(self.lmax + 1)])
         self.max_lags = np.array([ch.max_lag for ch in chans], dtype=float)
+        lmax = int(self.max_lags.max())
+        self.lags = np.arange(lmax + 1, dtype=float)[:, None]
+        self.lag_mask = (self.lags <= self.max_lags[None, :]).astype(float)
         self.col = inputs.column_channel
         self.roi_idx = layout.roi_index()
+        self.entry_ref = inputs.reference_spend[layout.entry_channel]
+        self.entry_lag = self.max_lags[layout.entry_channel]
+        self.adstock_groups = self._groups("adstock_kind", get_adstock)
+        self.saturation_groups = self._groups("saturation_kind", get_saturation)
 
-        def groups(kind_of):
-            out = {}
-            for kind in dict.fromkeys(kind_of(ch) for ch in chans):
-                idx = np.array([i for i, ch in enumerate(chans) if kind_of(ch) == kind])
-                names = chans[idx[0]].parameter_names()
-                pidx = {p: np.array([layout.index(chans[i].name, p) for i in idx]) for p in names}
-                cols = np.flatnonzero(np.isin(self.col, idx))
-                pos = np.searchsorted(idx, self.col[cols])  # column -> position within the group
-                out[kind] = (idx, pidx, cols, pos)
-            return out
+    def _groups(self, attribute: str, lookup) -> list[tuple]:
+        chans = self.layout.channels
+        out = []
+        for kind in dict.fromkeys(getattr(ch, attribute) for ch in chans):
+            form = lookup(kind)
+            idx = np.array([i for i, ch in enumerate(chans) if getattr(ch, attribute) == kind])
+            entries = {p.name: np.array([self.layout.index(chans[i].name, full_name(form.component, p.name))
+                                         for i in idx]) for p in form.parameters}
+            cols = np.flatnonzero(np.isin(self.col, idx))
+            pos = np.searchsorted(idx, self.col[cols])  # column -> position within the group
+            out.append((form, idx, entries, cols, pos))
+        return out
 
-        self.adstock_groups = groups(lambda ch: ch.adstock_kind)
-        self.saturation_groups = groups(lambda ch: ch.saturation_kind)
+    def natural(self, z: np.ndarray) -> np.ndarray:
+        """Natural value of every entry of z (z may be (P,) or draws (D, P))."""
+        return to_natural(z, self.layout.links, self.entry_ref, self.entry_lag)
 
-    def weights(self, z: np.ndarray) -> np.ndarray:
-        w_all = np.zeros((self.lmax + 1, len(self.layout.channels)))
-        for kind, (idx, pidx, _, _) in self.adstock_groups.items():
-            if kind == "geometric":
-                alpha = 1.0 / (1.0 + np.exp(-z[pidx["alpha"]]))
-                w = alpha[None, :] ** self.lags
-            elif kind == "delayed":
-                alpha = 1.0 / (1.0 + np.exp(-z[pidx["alpha"]]))
-                theta = self.max_lags[idx] / (1.0 + np.exp(-z[pidx["theta"]]))
-                w = alpha[None, :] ** ((self.lags - theta[None, :]) ** 2)
-            else:  # Weibull kinds: per channel (rare, slower)
-                w = np.zeros((self.lmax + 1, len(idx)))
-                for g, ci in enumerate(idx):
-                    params = {"shape": np.exp(z[pidx["shape"][g]]), "scale": 1.0 / (1.0 + np.exp(-z[pidx["scale"][g]]))}
-                    lag = self.layout.channels[ci].max_lag
-                    w[: lag + 1, g] = adstock_weights(kind, params, lag, normalize=False)
+    def weights(self, nat: np.ndarray) -> np.ndarray:
+        """Normalised lag weights (L + 1, C) of every channel, from natural parameter values (P,)."""
+        w_all = np.zeros((self.lags.shape[0], len(self.layout.channels)))
+        for form, idx, entries, _, _ in self.adstock_groups:
+            w = form.weights({p: nat[e] for p, e in entries.items()}, self.lags, self.max_lags[idx])
             w = w * self.lag_mask[:, idx]
             w_all[:, idx] = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
         return w_all
 
     def features(self, z: np.ndarray) -> np.ndarray:
-        adstocked = convolve_lags(self.inputs.spend, self.weights(z)[:, self.col])
+        """f[t, k] for every spend column at unconstrained parameters z (P,)."""
+        nat = self.natural(z)
+        adstocked = convolve_lags(self.inputs.spend, self.weights(nat)[:, self.col])
         f = np.empty_like(adstocked)
-        ref = self.inputs.reference_spend
-        for kind, (idx, pidx, cols, pos) in self.saturation_groups.items():
-            x = adstocked[:, cols]
-            if kind == "hill":
-                k = (ref[idx] * np.exp(z[pidx["half_saturation"]]))[pos]
-                s = np.exp(z[pidx["hill_shape"]])[pos]
-                with np.errstate(divide="ignore", over="ignore"):
-                    f[:, cols] = 1.0 / (1.0 + np.exp(s * (np.log(k) - np.log(np.maximum(x, 1e-300)))))
-            elif kind == "logistic":
-                lam = (np.exp(z[pidx["lam"]]) / ref[idx])[pos]
-                f[:, cols] = np.tanh(lam * x / 2.0)
-            else:
-                k = (ref[idx] * np.exp(z[pidx["half_saturation"]]))[pos]
-                f[:, cols] = x / (k + x)
+        for form, _, entries, cols, pos in self.saturation_groups:
+            f[:, cols] = form.apply(adstocked[:, cols], {p: nat[e][pos] for p, e in entries.items()})
         return f
 
+    def media(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weekly media effect m[t, k] of every spend column, and beta per channel.
 
-def media_function(layout: Layout, inputs: MediaInputs) -> MediaFunction:
-    """The (cached) vectorised media function of a layout and its inputs."""
-    cached = getattr(inputs, "_media_function", None)
-    if cached is None or cached.layout is not layout:
-        cached = MediaFunction(layout, inputs)
-        inputs._media_function = cached
-    return cached
+        beta_c = roi_c * (training spend of c) / (sum over training weeks of f_c).
+        """
+        f = self.features(z)
+        c = len(self.layout.channels)
+        fsum = f[self.inputs.train, :c].sum(axis=0)
+        roi = np.exp(z[self.roi_idx])
+        beta = np.where(fsum > 0, roi * self.inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
+        return f * beta[self.col], beta
 
+    def channel_parameters(self, z: np.ndarray) -> list[dict[str, float | np.ndarray]]:
+        """Per channel: {full parameter name: natural value} (arrays of shape (D,) when z is (D, P))."""
+        nat = self.natural(z)
+        out = [{} for _ in self.layout.channels]
+        for i, (channel, name) in enumerate(self.layout.names):
+            out[self.layout.entry_channel[i]][name] = nat[..., i]
+        return out
 
-
-
-def media_effects(z: np.ndarray, layout: Layout, inputs: MediaInputs) -> tuple[np.ndarray, np.ndarray]:
-    """Weekly media effect m[t, k] of every spend column, and beta per channel.
-
-    beta_c = roi_c * (training spend of c) / (sum over training weeks of f_c).
-    """
-    fn = media_function(layout, inputs)
-    f = fn.features(z)
-    c = len(layout.channels)
-    fsum = f[inputs.train, :c].sum(axis=0)
-    roi = np.exp(z[fn.roi_idx])
-    beta = np.where(fsum > 0, roi * inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
-    return f * beta[inputs.column_channel], beta
-
-
-
-
-
-
-def saturation_parameters(vals: dict, ch: ChannelSpec) -> dict:
-    return _saturation_params(ch, vals)
+    def saturation_parameters(self, z: np.ndarray) -> list[dict[str, float | np.ndarray]]:
+        """Per channel: the saturation form's parameters by short name (for ``mmm.response``)."""
+        nat = self.natural(z)
+        out = []
+        for ch in self.layout.channels:
+            form = get_saturation(ch.saturation_kind)
+            out.append({p.name: nat[..., self.layout.index(ch.name, full_name(form.component, p.name))]
+                        for p in form.parameters})
+        return out
 
 
 @dataclass

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import differential_evolution, minimize
 
 from mmm.response import ParametricResponse, Response, TabulatedResponse
-from mmm.saturation import apply_saturation, saturation_derivative
+from mmm.transforms import apply_saturation, saturation_derivative
 
 try:  # optional: SciPy >= 1.15's SLSQP calls LAPACK, and multi-threaded OpenBLAS makes these tiny
     # problems 10-30x slower on a busy machine (scipy/scipy#22438); run the solves single-threaded

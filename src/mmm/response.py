@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
-from mmm.saturation import SATURATION_PARAMS, apply_saturation, saturation_derivative
+from mmm.transforms import apply_saturation, get_saturation, saturation_derivative
 
 
 class Response(Protocol):
@@ -55,10 +55,7 @@ class ParametricResponse:
     n_draws: int | None = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.saturation_kind not in SATURATION_PARAMS:
-            raise ValueError(f"unknown saturation kind {self.saturation_kind!r}; "
-                             f"expected one of {tuple(SATURATION_PARAMS)}")
-        names = SATURATION_PARAMS[self.saturation_kind]
+        names = [p.name for p in get_saturation(self.saturation_kind).parameters]
         missing = [name for name in names if name not in self.saturation_params]
         if missing:
             raise ValueError(f"{self.saturation_kind} saturation needs parameters {missing}")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from mmm.diagnostics import fit_metrics
 from mmm.fit import FitConfig, MarketData, fit_map, prepare_problem
-from mmm.model import ChannelSpec, media_effects
+from mmm.model import ChannelSpec
 
 
 def _truncate(data: MarketData, n_weeks: int) -> MarketData:
@@ -31,7 +31,7 @@ def forecast(data: MarketData, specs: list[ChannelSpec], config: FitConfig,
     """MAP fit on all but the last ``config.holdout_weeks`` weeks; the fitted/forecast revenue of every week."""
     problem = prepare_problem(data, specs, config)
     result = fit_map(problem, config, initial)
-    media, _ = media_effects(result.z, problem.layout, problem.inputs)
+    media, _ = problem.media(result.z)
     c = problem.n_channels
     total = media[:, :c].sum(axis=1)
     gamma = problem.hat @ (problem.y[problem.train] - total[problem.train])

@@ -4,19 +4,26 @@ Tolerances are stated next to each check. Recovery is judged on means over sever
 true parameters differ (a single fit is noisy: 156 weeks cannot pin down eight channels exactly).
 """
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from mmm import analysis as an
+from mmm.analysis import FittedModel
 from mmm.demo import CHANNELS, simulate_market, true_lift
-from mmm.engine import InsufficientDataError, fit_market, restore_market
+from mmm.engine import InsufficientDataError
+from mmm.engine import fit_market as fit_result
 from mmm.fit import FitConfig, MarketData, evaluate, prepare_problem
 from mmm.model import ChannelSpec
+from mmm.results import FitResult, StaleFitError
 
 SPECS = [ChannelSpec(c.name, "geometric", c.max_lag, "hill") for c in CHANNELS]
-FAST = FitConfig(n_starts=2, n_draws=200)
+FAST = FitConfig(n_starts=2, n_draws=200, holdout_weeks=0, cv_folds=0)
+LOOKBACK = 13
+
+
+def fit_market(data: MarketData, specs, config) -> FittedModel:
+    return FittedModel.from_result(fit_result(data, specs, config), data)
 
 
 def market_data(truth, lift_tests=None) -> MarketData:
@@ -33,7 +40,7 @@ def fits():
 
 
 def _errors(truth, fit):
-    s = fit.channel_summary().set_index("channel")
+    s = an.channel_summary(fit, LOOKBACK).set_index("channel")
     true_roi = truth.parameters.set_index("channel")["roi"]
     err = (s["roi"] - true_roi).abs() / true_roi
     w = s["spend"] / s["spend"].sum()
@@ -51,26 +58,26 @@ def test_roi_recovery_against_truth(fits):
 
 def test_total_media_contribution_recovered(fits):
     for truth, fit in fits.values():
-        est = fit.channel_summary()["contribution"].sum()
+        est = an.channel_summary(fit, LOOKBACK)["contribution"].sum()
         true = truth.parameters["contribution"].sum()
         assert abs(est - true) / true < 0.2
 
 
 def test_contributions_sum_to_fitted_and_media_is_non_negative(fits):
     _, fit = fits[21]
-    contrib = fit.contributions()
+    contrib = an.contributions(fit)
     total = contrib.groupby("week_start_date")["contribution"].sum().to_numpy()
-    fitted = fit.fitted()["fitted_revenue"].to_numpy()
+    fitted = an.fitted_revenue(fit)["fitted_revenue"].to_numpy()
     np.testing.assert_allclose(total, fitted, rtol=1e-9)
     assert (contrib.loc[contrib.component_type == "channel", "contribution"] >= 0).all()
 
 
 def test_intervals_contain_estimates_and_curves_rise_from_zero(fits):
     _, fit = fits[22]
-    s = fit.channel_summary()
+    s = an.channel_summary(fit, LOOKBACK)
     for col in ("contribution", "roi", "mroi"):
         assert (s[f"{col}_lower"] <= s[col] + 1e-9).all() and (s[col] <= s[f"{col}_upper"] + 1e-9).all()
-    curves = fit.response_curves()
+    curves = an.response_curves(fit, LOOKBACK)
     for _, g in curves.groupby("channel"):
         g = g.sort_values("weekly_spend")
         assert g["expected_weekly_revenue"].iloc[0] == 0.0
@@ -81,17 +88,36 @@ def test_intervals_contain_estimates_and_curves_rise_from_zero(fits):
 
 def test_same_data_same_result():
     truth = simulate_market(24)
-    a = fit_market(market_data(truth), SPECS, FAST).channel_summary()
-    b = fit_market(market_data(truth), SPECS, FAST).channel_summary()
+    a = an.channel_summary(fit_market(market_data(truth), SPECS, FAST), LOOKBACK)
+    b = an.channel_summary(fit_market(market_data(truth), SPECS, FAST), LOOKBACK)
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_state_round_trip_rebuilds_the_same_tables(fits):
+def test_stored_result_rebuilds_the_same_tables(fits):
     truth, fit = fits[23]
-    state = json.loads(json.dumps(fit.state()))
-    again = restore_market(state, market_data(truth))
-    pd.testing.assert_frame_equal(again.channel_summary(), fit.channel_summary())
-    pd.testing.assert_frame_equal(again.response_curves(), fit.response_curves())
+    stored = FitResult.from_json(fit.result.to_json())
+    stored.verify_input(market_data(truth), SPECS, FAST)
+    again = FittedModel.from_result(stored, market_data(truth))
+    np.testing.assert_array_equal(again.result.draws, fit.result.draws)
+    pd.testing.assert_frame_equal(an.channel_summary(again, LOOKBACK), an.channel_summary(fit, LOOKBACK))
+    pd.testing.assert_frame_equal(an.response_curves(again, LOOKBACK), an.response_curves(fit, LOOKBACK))
+    pd.testing.assert_frame_equal(an.model_checks(again, LOOKBACK), an.model_checks(fit, LOOKBACK))
+
+
+def test_stored_result_refuses_other_input_and_other_schema_versions(fits):
+    truth, fit = fits[23]
+    stored = FitResult.from_json(fit.result.to_json())
+    changed = market_data(truth)
+    changed.spend.iloc[5, 0] += 1.0  # one week's spend restated by 1 dollar
+    with pytest.raises(StaleFitError, match="made from different input"):
+        stored.verify_input(changed, SPECS, FAST)
+    with pytest.raises(StaleFitError, match="different input"):
+        stored.verify_input(market_data(truth), SPECS[:-1], FAST)  # channel settings changed
+    with pytest.raises(StaleFitError, match="different input"):
+        stored.verify_input(market_data(truth), SPECS, FitConfig(n_starts=2, n_draws=200, holdout_weeks=8, cv_folds=0))
+    doc = fit.result.to_json().replace('"schema_version": 2', '"schema_version": 1')
+    with pytest.raises(StaleFitError, match="schema version 1, but this package reads version 2"):
+        FitResult.from_json(doc)
 
 
 def test_gradient_matches_finite_differences():
@@ -125,7 +151,7 @@ def test_lift_tests_reduce_error_of_tested_channels():
                              lift=lift + rng.normal(0, 0.12 * lift), lift_se=0.12 * lift))
         true_roi = truth.parameters.set_index("channel")["roi"][["tv", "social", "search"]]
         for lifts, sink in ((None, plain), (pd.DataFrame(rows), calibrated)):
-            s = fit_market(market_data(truth, lifts), SPECS, FAST).channel_summary().set_index("channel")
+            s = an.channel_summary(fit_market(market_data(truth, lifts), SPECS, FAST), LOOKBACK).set_index("channel")
             sink.append(((s["roi"][true_roi.index] - true_roi).abs() / true_roi).mean())
     assert np.mean(calibrated) < np.mean(plain)
     assert np.mean(calibrated) < 0.2
@@ -139,9 +165,13 @@ def test_bad_channels_are_left_out_with_a_warning():
     specs = SPECS + [ChannelSpec("dead"), ChannelSpec("broken")]
     fit = fit_market(data, specs, FAST)
     assert "dead" not in fit.channels and "broken" not in fit.channels
-    w = fit.warnings.set_index("channel")
-    assert w.loc["dead", "check_name"] == "channel_spend_constant"
-    assert w.loc["broken", "check_name"] == "channel_spend_missing"
+    checks = fit.result.checks.set_index(["check_name", "channel"])["status"]
+    assert checks["channel_spend_constant", "dead"] == "fail"
+    assert checks["channel_spend_missing", "broken"] == "fail"
+    assert checks["channel_spend_constant", "tv"] == "ok"
+    # one row per check and channel: never an 'ok' and a 'fail' about the same thing
+    assert not fit.result.checks.duplicated(["check_name", "channel"]).any()
+    assert "dead" not in set(fit.result.checks.loc[fit.result.checks.category == "identification", "channel"])
 
 
 def test_perfectly_collinear_channels_fit_and_are_flagged():
@@ -149,9 +179,10 @@ def test_perfectly_collinear_channels_fit_and_are_flagged():
     data = market_data(truth)
     data.spend["social_copy"] = data.spend["social"] * 0.5
     fit = fit_market(data, SPECS + [ChannelSpec("social_copy")], FAST)
-    flagged = fit.warnings[(fit.warnings.check_name == "spend_correlation") & (fit.warnings.status == "fail")]
+    checks = fit.result.checks
+    flagged = checks[(checks.check_name == "spend_correlation") & (checks.status == "fail")]
     assert flagged["channel"].str.contains("social_copy").any()
-    s = fit.channel_summary().set_index("channel")
+    s = an.channel_summary(fit, LOOKBACK).set_index("channel")
     assert np.isfinite(s.loc[["social", "social_copy"], "roi"]).all()
 
 
@@ -163,7 +194,7 @@ def test_unusable_lift_tests_are_reported_not_ignored():
         dict(experiment_id="outside", channel="tv", start_week=pd.Timestamp("2030-01-07"),
              end_week=pd.Timestamp("2030-01-28"), lift=1e5, lift_se=1e4)])
     fit = fit_market(market_data(truth, lifts), SPECS, FAST)
-    unused = fit.warnings[fit.warnings.check_name == "lift_test_unused"]
+    unused = fit.result.checks[fit.result.checks.check_name == "lift_test_unused"]
     assert len(unused) == 2
     assert unused["message"].str.contains("podcast").any() and unused["message"].str.contains("outside").any()
     assert len(fit.problem.lifts) == 0
@@ -182,7 +213,7 @@ def test_too_few_weeks_and_non_positive_revenue_raise_clear_errors():
 
 def test_small_channel_is_flagged_with_a_wide_interval(fits):
     _, fit = fits[21]
-    s = fit.channel_summary().set_index("channel")
+    s = an.channel_summary(fit, LOOKBACK).set_index("channel")
     email = s.loc["email"]
     assert email["warnings"] != ""
     width = (s["roi_upper"] - s["roi_lower"]) / s["roi"]
@@ -193,19 +224,20 @@ def test_rolling_origin_cv_scores_forecasts_and_reaches_diagnostics():
     truth = simulate_market(30)
     config = FitConfig(n_starts=2, n_draws=100, cv_folds=3, cv_horizon=13, holdout_weeks=13)
     fit = fit_market(market_data(truth), SPECS, config)
-    cv = fit.cv
+    cv = fit.result.cv
     assert list(cv["fold"]) == [1, 2, 3]
     assert list(cv["train_weeks"]) == [117, 130, 143]  # origins 13 weeks apart, last fold ends at the last week
     assert (cv["mape"] < 0.1).all()  # noise is 2-4% of revenue: forecasts should be close
-    diag = fit.diagnostics().set_index("metric")
-    assert diag.loc["cv_mape", "value"] == pytest.approx(cv["mape"].mean())
-    restored = restore_market(json.loads(json.dumps(fit.state())), market_data(truth))
-    assert restored.diagnostics().set_index("metric").loc["cv_mape", "value"] == pytest.approx(cv["mape"].mean())
+    checks = an.model_checks(fit, LOOKBACK).set_index("check_name")
+    assert checks.loc["cv_mape", "value"] == pytest.approx(cv["mape"].mean())
+    restored = FittedModel.from_result(FitResult.from_json(fit.result.to_json()), market_data(truth))
+    assert an.model_checks(restored, LOOKBACK).set_index("check_name").loc["cv_mape", "value"] == pytest.approx(
+        cv["mape"].mean())
 
 
 def test_parameters_report_hac_regression_on_the_transformed_design(fits):
     _, fit = fits[21]
-    params = fit.parameters()
+    params = an.parameters(fit)
     hac = params[params["channel"] == "regression_hac"].set_index("parameter")
     assert set(fit.channels) <= set(hac.index)
     assert (hac.loc[fit.channels, "std_error"] > 0).all()
@@ -213,19 +245,20 @@ def test_parameters_report_hac_regression_on_the_transformed_design(fits):
     assert not params.duplicated(["channel", "parameter"]).any()
 
 
-def test_diagnostics_report_vif_for_every_channel(fits):
+def test_checks_report_vif_for_every_channel_once(fits):
     _, fit = fits[22]
-    diag = fit.diagnostics().set_index("metric")
-    vif_rows = diag.loc[[f"vif:{c}" for c in fit.channels]]
+    checks = an.model_checks(fit, LOOKBACK)
+    vif_rows = checks[checks.check_name == "vif"].set_index("channel")
+    assert sorted(vif_rows.index) == sorted(fit.channels)
     assert (vif_rows["value"] >= 1.0).all()
     assert set(vif_rows["status"]) <= {"ok", "warn"}
-    assert not diag.index.duplicated().any()
+    assert not checks.duplicated(["check_name", "channel"]).any()
 
 
 def test_configured_channel_without_spend_in_the_market_is_a_note_not_a_warning():
     truth = simulate_market(26)
     fit = fit_market(market_data(truth), SPECS + [ChannelSpec("podcast")], FAST)
     assert "podcast" not in fit.channels
-    row = fit.warnings.set_index("channel").loc["podcast"]
+    row = fit.result.checks.set_index("channel").loc["podcast"]
     assert row["check_name"] == "channel_not_in_market" and row["status"] == "ok"
     assert "no spend in this market" in row["message"]

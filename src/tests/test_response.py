@@ -17,7 +17,7 @@ KINDS = [
 
 
 def closed_form(kind: str, params: dict, beta: float, x: np.ndarray) -> np.ndarray:
-    """The saturation formulas written out independently of mmm.saturation."""
+    """The saturation formulas written out independently of mmm.transforms."""
     if kind == "hill":
         k, s = params["half_saturation"], params["shape"]
         return beta * x**s / (x**s + k**s)
@@ -62,7 +62,7 @@ def test_parametric_draws_broadcast_in_last_axis():
 
 
 def test_parametric_rejects_bad_input():
-    with pytest.raises(ValueError, match="unknown saturation kind"):
+    with pytest.raises(ValueError, match="unknown saturation_kind"):
         ParametricResponse(1.0, "linear", {})
     with pytest.raises(ValueError, match="needs parameters"):
         ParametricResponse(1.0, "hill", {"half_saturation": 1.0})

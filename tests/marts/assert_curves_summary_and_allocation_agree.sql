@@ -4,7 +4,7 @@
 with curves as (
 
     select market, channel, weekly_spend, expected_weekly_revenue, mroi
-    from {{ ref('mmm_response_curves') }}
+    from {{ ref('fct_response_curves') }}
     where is_current_spend
 
 ),
@@ -12,14 +12,14 @@ with curves as (
 summary as (
 
     select market, channel, current_weekly_spend, mroi
-    from {{ ref('mmm_channel_summary') }}
+    from {{ ref('fct_channel_summary') }}
 
 ),
 
 allocation as (
 
     select market, channel, current_weekly_spend, expected_revenue_current
-    from {{ ref('mmm_optimal_allocation') }}
+    from {{ ref('fct_optimal_allocation') }}
 
 ),
 

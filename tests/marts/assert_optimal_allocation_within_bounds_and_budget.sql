@@ -2,7 +2,7 @@
 -- (per market, or over all markets when the budget is shared).
 with allocation as (
 
-    select * from {{ ref('mmm_optimal_allocation') }}
+    select * from {{ ref('fct_optimal_allocation') }}
 
 ),
 

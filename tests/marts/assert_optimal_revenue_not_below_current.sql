@@ -2,7 +2,7 @@
 -- (checked where the current allocation is itself feasible: it spends the budget within the bounds).
 with allocation as (
 
-    select * from {{ ref('mmm_optimal_allocation') }}
+    select * from {{ ref('fct_optimal_allocation') }}
 
 ),
 

@@ -1,4 +1,4 @@
-"""mmm.pipeline: from the long model input to fits and output tables (what the dbt Python models call)."""
+"""mmm.tables: from the long model input to fits and output tables (what the dbt Python models call)."""
 
 import numpy as np
 import pandas as pd
@@ -6,19 +6,23 @@ import pytest
 
 from mmm.demo import CHANNELS, simulate_market
 from mmm.engine import InsufficientDataError
-from mmm.pipeline import (
+from mmm.results import StaleFitError
+from mmm.settings import RunSettings
+from mmm.tables import (
     channel_specs,
     fit_markets,
+    load_fitted_markets,
     market_data,
     optimal_allocation_table,
-    restore_fits,
-    run_settings,
     scenarios_table,
-    settings_from_table,
     target_budget_table,
 )
 
-SETTINGS = {"holdout_weeks": 13, "random_seed": 3}
+SETTINGS = RunSettings(holdout_weeks=13, random_seed=3)
+
+
+def with_(**changes) -> RunSettings:
+    return RunSettings.from_mapping({**{k: v for k, v in vars(SETTINGS).items()}, **changes})
 
 
 def long_input(truths: dict) -> pd.DataFrame:
@@ -50,7 +54,7 @@ def fitted():
     truths = {"aa": simulate_market(41), "bb": simulate_market(42, spend_scale=0.4)}
     model_input = long_input(truths)
     state = fit_markets(model_input, settings_frame(), None, None, SETTINGS)
-    return truths, model_input, state, restore_fits(state, model_input, None)
+    return truths, model_input, state, load_fitted_markets(state, model_input, settings_frame(), None, SETTINGS)
 
 
 def test_market_data_pivots_the_long_input_back(fitted):
@@ -64,14 +68,28 @@ def test_market_data_pivots_the_long_input_back(fitted):
 def test_every_market_fitted_once_with_restorable_state(fitted):
     _, _, state, fits = fitted
     assert list(state["market"]) == ["aa", "bb"] and (state["status"] == "fitted").all()
+    assert (state["schema_version"] == 2).all() and state["input_fingerprint"].str.len().eq(64).all()
     assert set(fits) == {"aa", "bb"}
     assert fits["aa"].problem.train.sum() == len(fits["aa"].data.weeks) - 13
+
+
+def test_restoring_refuses_a_fit_of_other_input_or_settings(fitted):
+    _, model_input, state, _ = fitted
+    changed = model_input.copy()
+    row = (changed.market == "bb") & (changed.variable_type == "revenue")
+    changed.loc[changed.index[row][0], "value"] += 1.0
+    with pytest.raises(StaleFitError, match="market bb was made from different input"):
+        load_fitted_markets(state, changed, settings_frame(), None, SETTINGS)
+    with pytest.raises(StaleFitError, match="different input"):
+        load_fitted_markets(state, model_input, settings_frame(), None, with_(seasonality_order=3))
+    # settings that do not change the fit (budget, bounds) do not invalidate it
+    assert set(load_fitted_markets(state, model_input, settings_frame(), None, with_(budget_weekly=1e5))) == {"aa", "bb"}
 
 
 def test_market_failing_sufficiency_gets_a_row_not_a_fit_and_all_failing_stops(fitted):
     _, model_input, _, _ = fitted
     sufficiency = pd.DataFrame([dict(market="bb", channel="", check_name="history_length", value=40, threshold=52,
-                                     status="fail", note="only 40 weeks of sales (52 required)")])
+                                     status="fail", message="only 40 weeks of sales (52 required)")])
     state = fit_markets(model_input, settings_frame(), None, sufficiency, SETTINGS)
     row = state.set_index("market").loc["bb"]
     assert row["status"] == "not_fitted" and "40 weeks" in row["message"]
@@ -83,10 +101,12 @@ def test_market_failing_sufficiency_gets_a_row_not_a_fit_and_all_failing_stops(f
 def test_settings_parse_dbt_rendered_text():
     table = pd.DataFrame({"setting_name": ["holdout_weeks", "budget_weekly", "target_mroi", "interval_level"],
                           "setting_value": ["13", '{"us": 250000}', "null", "0.8"]})
-    s = settings_from_table(table)
-    assert s["holdout_weeks"] == 13 and s["budget_weekly"] == {"us": 250000}
-    assert s["target_mroi"] is None and s["interval_level"] == 0.8
-    assert run_settings(None)["allocation_lookback_weeks"] == 13
+    s = RunSettings.from_table(table)
+    assert s.holdout_weeks == 13 and s.budget_weekly == {"us": 250000}
+    assert s.target_mroi is None and s.interval_level == 0.8
+    assert RunSettings.from_mapping(None).allocation_lookback_weeks == 13
+    with pytest.raises(ValueError, match="unknown run setting"):
+        RunSettings.from_mapping({"holdout_weks": 8})
 
 
 def test_channel_specs_read_settings_and_default_missing_prior():
@@ -111,16 +131,16 @@ def test_one_number_budget_is_shared_by_all_markets(fitted):
     _, _, _, fits = fitted
     base = optimal_allocation_table(fits, settings_frame(), SETTINGS)
     budget = float(base["current_weekly_spend"].sum()) * 1.1
-    joint = optimal_allocation_table(fits, settings_frame(), {**SETTINGS, "budget_weekly": budget})
+    joint = optimal_allocation_table(fits, settings_frame(), with_(budget_weekly=budget))
     assert joint["is_joint_over_markets"].all()
     assert joint["optimal_weekly_spend"].sum() == pytest.approx(budget, rel=1e-6)
     aa_budget = round(float(base.loc[base.market == "aa", "current_weekly_spend"].sum()) * 0.9)
-    per_market = optimal_allocation_table(fits, settings_frame(), {**SETTINGS, "budget_weekly": f'{{"aa": {aa_budget}}}'})
+    per_market = optimal_allocation_table(fits, settings_frame(), with_(budget_weekly=f'{{"aa": {aa_budget}}}'))
     aa = per_market[per_market.market == "aa"]
     assert aa["optimal_weekly_spend"].sum() == pytest.approx(aa_budget, rel=1e-6)
     assert not per_market["is_joint_over_markets"].any()
     # a budget below the sum of the lower bounds is clipped to it, and the table says so
-    low = optimal_allocation_table(fits, settings_frame(), {**SETTINGS, "budget_weekly": '{"aa": 1000}'})
+    low = optimal_allocation_table(fits, settings_frame(), with_(budget_weekly='{"aa": 1000}'))
     low_aa = low[low.market == "aa"]
     assert low_aa["optimal_weekly_spend"].sum() == pytest.approx(low_aa["min_weekly_spend"].sum(), rel=1e-6)
     assert low_aa["optimizer_message"].str.len().min() > 0
@@ -148,7 +168,7 @@ def test_target_revenue_mode_reaches_the_target(fitted):
     _, _, _, fits = fitted
     alloc = optimal_allocation_table(fits, settings_frame(), SETTINGS)
     target = float(alloc.loc[alloc.market == "aa", "expected_revenue_current"].sum())
-    out = target_budget_table({"aa": fits["aa"]}, settings_frame(), {**SETTINGS, "target_revenue_weekly": target})
+    out = target_budget_table({"aa": fits["aa"]}, settings_frame(), with_(target_revenue_weekly=target))
     assert (out["mode"] == "target_revenue").all() and out["feasible"].all()
     assert out["expected_weekly_revenue"].sum() >= target * (1 - 1e-6)
     assert out["weekly_budget"].iloc[0] <= alloc.loc[alloc.market == "aa", "current_weekly_spend"].sum() * (1 + 1e-6)
@@ -156,7 +176,7 @@ def test_target_revenue_mode_reaches_the_target(fitted):
 
 
 def test_warnings_use_display_names_for_whole_words_only():
-    from mmm.pipeline import with_display_names
+    from mmm.tables import with_display_names
 
     names = {"ooh": "Out of home", "tv": "TV", "search": "Paid search"}
     text = "ooh's return is poorly determined; search and tv move together; a research note"
@@ -166,7 +186,7 @@ def test_warnings_use_display_names_for_whole_words_only():
 
 
 def test_output_tables_keep_their_columns_without_lift_tests_or_scenarios(fitted):
-    from mmm.pipeline import lift_test_calibration_table
+    from mmm.tables import lift_test_calibration_table
 
     _, _, _, fits = fitted
     calibration = lift_test_calibration_table(fits, None)

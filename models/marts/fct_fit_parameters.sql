@@ -1,0 +1,15 @@
+-- Public mart over mmm_fit_parameters: its columns and types are declared once, in _marts__models.yml.
+with source as (
+
+    select * from {{ ref('mmm_fit_parameters') }}
+
+),
+
+final as (
+
+    select{{ mmm_contract_columns() }}
+    from source
+
+)
+
+select * from final

@@ -1,0 +1,15 @@
+-- Public mart over mmm_target_budget: its columns and types are declared once, in _marts__models.yml.
+with source as (
+
+    select * from {{ ref('mmm_target_budget') }}
+
+),
+
+final as (
+
+    select{{ mmm_contract_columns() }}
+    from source
+
+)
+
+select * from final

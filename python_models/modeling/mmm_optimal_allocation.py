@@ -1,0 +1,13 @@
+"""Budget allocation maximising expected weekly revenue within each channel's bounds."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from mmm import tables
+    from mmm.dbt_io import fitted_markets, frame, run_settings
+
+    settings = dbt.ref("mmm_run_settings")
+    channel_settings = dbt.ref("int_channel_settings")
+    lift_tests = dbt.ref("int_lift_tests_converted")
+    fits = fitted_markets(dbt.ref("mmm_fit"), dbt.ref("mmm_model_input"), channel_settings, lift_tests, settings)
+    return tables.optimal_allocation_table(fits, frame(channel_settings), run_settings(settings))

@@ -1,0 +1,141 @@
+"""The fit result: what a market fit produced, and how it is stored and restored.
+
+``FitResult`` is lean and typed: the channels modeled, the fit settings, the MAP and its Laplace
+covariance, the posterior draws, the noise scale, the checks run at fit time, the cross-validation
+folds and a few fit statistics, plus two pieces of metadata:
+
+* ``schema_version``: the layout of the stored result. A result written by another version of the
+  package is refused with a message saying to rebuild the fit, never misread;
+* ``input_fingerprint``: a hash of everything the fit depended on (the market's weekly data, its lift
+  tests, the channel settings and the fit settings). Restoring a result against different input (a
+  partial build that paired a stale fit with new data, say) is refused with a message naming what to
+  rebuild. PyMC-Marketing's ``ModelIO.load_from_idata`` guards its saved models the same way.
+
+The stored form is one JSON document per market (``FitResult.to_json``): floats round-trip exactly, so a
+restored result gives bit-identical tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mmm.fit import FitConfig, MarketData
+from mmm.model import ChannelSpec
+from mmm.transforms import Prior
+
+SCHEMA_VERSION = 2  # 1 was the unversioned MarketFit.state() of mmm_fit_state
+
+
+class StaleFitError(RuntimeError):
+    """A stored fit does not belong to the input it is being restored with (or to this package version)."""
+
+
+def input_fingerprint(data: MarketData, specs: list[ChannelSpec], config: FitConfig) -> str:
+    """SHA-256 of everything a market's fit depends on (exact bytes of the numbers, names, settings)."""
+    h = hashlib.sha256()
+
+    def add(label: str, payload: bytes) -> None:
+        h.update(label.encode() + b"\0" + len(payload).to_bytes(8, "little") + payload)
+
+    def add_frame(label: str, frame: pd.DataFrame | None) -> None:
+        if frame is None or len(frame) == 0:
+            add(label, b"none")
+            return
+        add(label + ".columns", json.dumps([str(c) for c in frame.columns]).encode())
+        for col in frame.columns:
+            values = frame[col]
+            if pd.api.types.is_numeric_dtype(values):
+                add(f"{label}.{col}", np.ascontiguousarray(values.to_numpy(dtype=float)).tobytes())
+            else:
+                add(f"{label}.{col}", json.dumps([str(v) for v in values]).encode())
+
+    add("weeks", json.dumps([str(w.date()) for w in data.weeks]).encode())
+    add("revenue", np.ascontiguousarray(np.asarray(data.revenue, dtype=float)).tobytes())
+    add_frame("spend", data.spend)
+    add_frame("controls", data.controls)
+    add("holidays", b"none" if data.holiday_count is None
+        else np.ascontiguousarray(np.asarray(data.holiday_count, dtype=float)).tobytes())
+    add_frame("lift_tests", None if data.lift_tests is None else data.lift_tests.astype(str))
+    add("specs", json.dumps([asdict(s) for s in specs], sort_keys=True).encode())
+    add("config", json.dumps(_config_dict(config), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _config_dict(config: FitConfig) -> dict:
+    out = {k: v for k, v in asdict(config).items() if k != "priors"}
+    out["priors"] = {k: [p.mean, p.sd] for k, p in sorted(config.priors.items())}
+    return out
+
+
+@dataclass
+class FitResult:
+    """One market's fit. ``z`` and ``draws`` are on the unconstrained scale of ``mmm.model.Layout``."""
+
+    market: str
+    specs: list[ChannelSpec]  # the channels modeled (usable ones), in layout order
+    config: FitConfig
+    z: np.ndarray  # (P,) MAP
+    cov: np.ndarray  # (P, P) Laplace covariance at the MAP
+    draws: np.ndarray  # (D, P) posterior draws
+    sigma: float  # residual standard deviation of weekly revenue
+    checks: pd.DataFrame  # input and identification checks (mmm.checks.CHECK_COLUMNS)
+    input_fingerprint: str
+    cv: pd.DataFrame | None = None  # rolling-origin cross-validation folds (mmm.validation)
+    stats: dict = field(default_factory=dict)  # objective, starts, convergence, evaluations, seconds
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def channels(self) -> list[str]:
+        return [s.name for s in self.specs]
+
+    @property
+    def fit_seconds(self) -> float:
+        return float(self.stats.get("fit_seconds", np.nan))
+
+    def to_json(self) -> str:
+        """The stored form (one JSON document); floats round-trip exactly."""
+        cv = None
+        if self.cv is not None:
+            cv = self.cv.assign(test_start=self.cv["test_start"].astype(str)).to_dict(orient="list")
+        return json.dumps({
+            "schema_version": self.schema_version, "market": self.market, "input_fingerprint": self.input_fingerprint,
+            "specs": [asdict(s) for s in self.specs], "config": _config_dict(self.config),
+            "z": self.z.tolist(), "cov": self.cov.tolist(), "draws": self.draws.tolist(), "sigma": self.sigma,
+            "checks": self.checks.to_dict(orient="list"), "cv": cv, "stats": self.stats,
+        })
+
+    @classmethod
+    def from_json(cls, text: str) -> FitResult:
+        """Read a stored result; refuses one written with another schema version."""
+        doc = json.loads(text)
+        version = doc.get("schema_version", 1)
+        if version != SCHEMA_VERSION:
+            raise StaleFitError(
+                f"the stored fit of market {doc.get('market', '?')} has schema version {version}, but this package "
+                f"reads version {SCHEMA_VERSION}: rebuild the fit (`dbt build --select mmm_fit+`).")
+        config = doc["config"]
+        priors = {k: Prior(*v) for k, v in config.pop("priors", {}).items()}
+        cv = pd.DataFrame(doc["cv"]) if doc.get("cv") else None
+        if cv is not None:
+            cv["test_start"] = pd.to_datetime(cv["test_start"])
+        return cls(market=doc["market"], specs=[ChannelSpec(**s) for s in doc["specs"]],
+                   config=FitConfig(**config, priors=priors), z=np.array(doc["z"], dtype=float),
+                   cov=np.array(doc["cov"], dtype=float), draws=np.array(doc["draws"], dtype=float),
+                   sigma=float(doc["sigma"]), checks=pd.DataFrame(doc["checks"]),
+                   input_fingerprint=doc["input_fingerprint"], cv=cv, stats=doc.get("stats", {}),
+                   schema_version=version)
+
+    def verify_input(self, data: MarketData, requested_specs: list[ChannelSpec], config: FitConfig) -> None:
+        """Raise StaleFitError unless ``data``, the channel settings and the fit settings are the ones fitted."""
+        now = input_fingerprint(data, requested_specs, config)
+        if now != self.input_fingerprint:
+            raise StaleFitError(
+                f"the stored fit of market {self.market} was made from different input (fingerprint "
+                f"{self.input_fingerprint[:12]}, the input now gives {now[:12]}): the model input, lift tests, "
+                "channel settings or fit settings changed since. Rebuild the fit with the outputs "
+                "(`dbt build --select mmm_fit+`).")
