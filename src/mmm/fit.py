@@ -170,7 +170,7 @@ def media_derivatives(problem: Problem, z: np.ndarray, media: np.ndarray,
     channel c's parameters, so their change is that parameter's partial derivative. The ROI derivative
     is exact: d m_c / d log roi_c = m_c.
     """
-    layout, inputs = problem.layout, problem.inputs
+    layout = problem.layout
     c = problem.n_channels
     train = problem.train
     dtotal = np.zeros((layout.size, int(train.sum())))

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from tests_support import long_input, settings_frame
 
 from mmm.demo import CHANNELS, simulate_market
 from mmm.engine import InsufficientDataError
@@ -23,30 +24,6 @@ SETTINGS = RunSettings(holdout_weeks=13, random_seed=3)
 
 def with_(**changes) -> RunSettings:
     return RunSettings.from_mapping({**{k: v for k, v in vars(SETTINGS).items()}, **changes})
-
-
-def long_input(truths: dict) -> pd.DataFrame:
-    frames = []
-    for market, t in truths.items():
-        w = t.weekly_frame()
-        for col in w.columns.drop("week_start_date"):
-            if col == "revenue":
-                kind, name = "revenue", "revenue"
-            elif col.startswith("spend_"):
-                kind, name = "spend", col.removeprefix("spend_")
-            elif col == "holiday_count":
-                kind, name = "holiday", col
-            else:
-                kind, name = "control", col
-            frames.append(pd.DataFrame({"market": market, "week_start_date": w["week_start_date"].dt.date,
-                                        "variable_type": kind, "variable_name": name, "value": w[col]}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def settings_frame() -> pd.DataFrame:
-    return pd.DataFrame([dict(channel=c.name, display_name=c.display_name, adstock_kind="geometric", max_lag=c.max_lag,
-                              saturation_kind="hill", min_budget_multiplier=0.5, max_budget_multiplier=2.0,
-                              roi_prior_median=1.0, roi_prior_sigma=1.0) for c in CHANNELS])
 
 
 @pytest.fixture(scope="module")

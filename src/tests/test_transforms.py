@@ -115,7 +115,8 @@ REFERENCE_ADSTOCK = {
         stats.weibull_min.pdf(np.arange(1, L + 2), p["adstock_shape"], scale=1 + p["adstock_scale"] * L)),
 }
 REFERENCE_SATURATION = {
-    "hill": lambda x, p: x ** p["saturation_shape"] / (x ** p["saturation_shape"] + p["saturation_half_saturation"] ** p["saturation_shape"]),
+    "hill": lambda x, p: x ** p["saturation_shape"]
+    / (x ** p["saturation_shape"] + p["saturation_half_saturation"] ** p["saturation_shape"]),
     "logistic": lambda x, p: (1 - np.exp(-p["saturation_lam"] * x)) / (1 + np.exp(-p["saturation_lam"] * x)),
     "michaelis_menten": lambda x, p: x / (p["saturation_half_saturation"] + x),
 }
