@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build docs dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ benchmark-build: setup
 
 docs: setup
 	$(DBT) docs generate && $(DBT) docs serve --port 8080
+
+## contracts-doc: regenerate docs/contracts.md from the marts' YAML (the public contract)
+contracts-doc: setup
+	$(BIN)/python -m mmm.contracts --write
 
 dashboard: setup
 	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.port 8501 --client.toolbarMode viewer

@@ -4,7 +4,7 @@
 def model(dbt, session):
     dbt.config(materialized="table")
     from mmm import tables
-    from mmm.dbt_io import fitted_markets, frame, run_settings
+    from mmm.dbt_io import fitted_markets, frame
 
     settings = dbt.ref("mmm_run_settings")
     channel_settings = dbt.ref("int_channel_settings")
