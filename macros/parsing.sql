@@ -52,7 +52,7 @@
 
 {% macro mmm_as_of_date() -%}
     {#- var as_of_date (YYYY-MM-DD); null means today -#}
-    {%- set as_of = var('as_of_date', none) -%}
+    {%- set as_of = var('as_of_date') -%}
     {%- if as_of is none or (as_of | string | trim) in ('', 'none', 'null', 'None') -%}
         current_date
     {%- else -%}
@@ -62,5 +62,5 @@
 
 
 {% macro mmm_reporting_currency() -%}
-    {{ return((var('reporting_currency', 'USD') | string | trim | upper)) }}
+    {{ return((var('reporting_currency') | string | trim | upper)) }}
 {%- endmacro %}

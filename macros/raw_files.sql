@@ -21,7 +21,7 @@
 
 {% macro mmm_raw_data_folder() %}
     {#- relative paths are resolved by DuckDB against the working directory of the dbt process -#}
-    {%- set folder = (var('raw_data_path', 'data/demo') | string) | trim -%}
+    {%- set folder = (var('raw_data_path') | string) | trim -%}
     {%- if folder | length > 1 and folder.endswith('/') -%}{%- set folder = folder[:-1] -%}{%- endif -%}
     {{ return(folder) }}
 {% endmacro %}

@@ -2,7 +2,7 @@
 
 {% macro mmm_week_start_isodow() %}
     {%- set names = {'monday': 1, 'tuesday': 2, 'wednesday': 3, 'thursday': 4, 'friday': 5, 'saturday': 6, 'sunday': 7} -%}
-    {%- set chosen = (var('week_start', 'monday') | string | trim | lower) -%}
+    {%- set chosen = (var('week_start') | string | trim | lower) -%}
     {%- if chosen not in names -%}
         {{ exceptions.raise_compiler_error("var week_start must be a weekday name (monday ... sunday), got '" ~ chosen ~ "'") }}
     {%- endif -%}

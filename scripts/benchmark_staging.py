@@ -5,8 +5,11 @@ Generates a raw folder that follows the input contract: 100 markets x 3 years of
 controls, weekday FX rates (half of the markets report in EUR, so the as-of FX join does real work) and a
 holiday calendar. Then runs, each in a fresh process on a fresh DuckDB file:
 
-1. ``dbt run --select staging``: the staging layer alone (read, parse, quarantine rules, FX, quarantine table)
-2. ``dbt build --select tag:data_layer``: the whole data layer with its tests (unit tests excluded)
+1. ``dbt run --select +int_rows_quarantined``: reading, parsing (staging), FX conversion, quarantine rules and
+   the quarantine (the int_*_checked tables and everything upstream of them)
+2. ``dbt build --select <DATA_LAYER>``: the whole data layer with its tests (unit tests excluded), selected by
+   folder: seeds, staging, intermediate, the SQL of the modeling step, the Great Expectations gate and the
+   data-quality marts
 
 and prints wall time, the summed model execution time reported by dbt, and the peak resident memory of the
 dbt process (from the kernel's rusage of the child).
@@ -31,6 +34,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 DBT = ROOT / ".venv" / "bin" / "dbt"
 CHANNELS = ["tv", "radio", "ooh", "search", "social", "display", "video", "email"]
+DATA_LAYER = ["path:seeds", "staging", "intermediate", "path:models/modeling", "data_quality", "marts.data_quality"]
 
 
 def generate(folder: Path, markets: int, years: int) -> dict[str, int]:
@@ -136,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
           f"under {raw}")
 
     runs = [
-        run_dbt(["run", "--select", "staging"], raw, work, "staging"),
-        run_dbt(["build", "--select", "tag:data_layer", "--exclude-resource-type", "unit_test"], raw, work,
+        run_dbt(["run", "--select", "+int_rows_quarantined"], raw, work, "staging"),
+        run_dbt(["build", "--select", *DATA_LAYER, "--exclude-resource-type", "unit_test"], raw, work,
                 "data_layer"),
     ]
     failed = False

@@ -1,10 +1,11 @@
 {%- set defaults = mmm_channel_defaults() -%}
--- One row per channel in the staged spend or in seed channel_config. A channel with spend but missing from
+-- One row per channel in the modeled spend rows or in seed channel_config. A channel with spend but missing from
 -- the seed gets the documented defaults (macro mmm_channel_defaults) and is_configured = false; it is
 -- reported in mmm_data_sufficiency (channel_not_configured), never dropped.
 with spend as (
 
-    select * from {{ ref('stg_raw__media_spend') }}
+    select * from {{ ref('int_media_spend_checked') }}
+    where quarantine_rule is null
 
 ),
 

@@ -1,8 +1,9 @@
--- One row per control present in the staged controls or in seed control_config. A control missing from
+-- One row per control present in the modeled control rows or in seed control_config. A control missing from
 -- the seed aggregates with the mean and is reported (is_configured = false, and a row in mmm_data_sufficiency).
 with controls as (
 
-    select * from {{ ref('stg_raw__controls') }}
+    select * from {{ ref('int_controls_checked') }}
+    where quarantine_rule is null
 
 ),
 

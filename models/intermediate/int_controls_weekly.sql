@@ -10,7 +10,8 @@ with market_weeks as (
 
 controls as (
 
-    select * from {{ ref('stg_raw__controls') }}
+    select * from {{ ref('int_controls_checked') }}
+    where quarantine_rule is null
 
 ),
 

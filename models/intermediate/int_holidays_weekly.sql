@@ -7,7 +7,8 @@ with market_weeks as (
 
 holidays as (
 
-    select * from {{ ref('stg_raw__holidays') }}
+    select * from {{ ref('int_holidays_checked') }}
+    where quarantine_rule is null
 
 ),
 

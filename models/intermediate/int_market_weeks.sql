@@ -1,7 +1,8 @@
--- Weekly calendar per market: every week from the first to the last week with staged sales.
+-- Weekly calendar per market: every week from the first to the last week with modeled sales rows.
 with sales as (
 
-    select * from {{ ref('stg_raw__sales') }}
+    select * from {{ ref('int_sales_checked') }}
+    where quarantine_rule is null
 
 ),
 

@@ -1,4 +1,4 @@
--- Weekly revenue per market on the market's calendar. A week without any staged sales row keeps a null
+-- Weekly revenue per market on the market's calendar. A week without any modeled sales row keeps a null
 -- revenue (never a silent zero) and fails the test sales_have_every_week.
 with market_weeks as (
 
@@ -8,7 +8,8 @@ with market_weeks as (
 
 sales as (
 
-    select * from {{ ref('stg_raw__sales') }}
+    select * from {{ ref('int_sales_checked') }}
+    where quarantine_rule is null
 
 ),
 

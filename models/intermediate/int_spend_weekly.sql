@@ -1,5 +1,5 @@
 -- Weekly spend per market, week and channel on the market's calendar, explicit zero fill: every channel
--- with at least one staged spend row in a market has a row for every week of that market's calendar.
+-- with at least one modeled spend row in a market has a row for every week of that market's calendar.
 -- Spend dated outside the calendar is counted in mmm_data_sufficiency (spend_outside_calendar).
 with market_weeks as (
 
@@ -9,7 +9,8 @@ with market_weeks as (
 
 spend as (
 
-    select * from {{ ref('stg_raw__media_spend') }}
+    select * from {{ ref('int_media_spend_checked') }}
+    where quarantine_rule is null
 
 ),
 

@@ -1,7 +1,30 @@
--- Staged holidays: one row per market, date and holiday name.
-with checked as (
+-- raw_holidays, one row per raw row in file order: the raw text and the parsed values (null when a value
+-- does not parse). Whether a holiday is used is decided in int_holidays_checked. Grain: raw_row_id.
+with source as (
 
-    select * from {{ ref('base_raw__holidays_checked') }}
+    select * from {{ mmm_raw_relation('raw_holidays') }} as raw_file
+
+),
+
+numbered as (
+
+    select
+        row_number() over () as raw_row_id,
+        source."date" as raw_date,
+        source."market" as raw_market,
+        source."holiday" as raw_holiday
+    from source
+
+),
+
+parsed as (
+
+    select
+        numbered.*,
+        {{ mmm_parse_date('raw_date') }} as holiday_date,
+        {{ mmm_normalise_name('raw_market') }} as market,
+        nullif(trim(raw_holiday), '') as holiday_name
+    from numbered
 
 ),
 
@@ -9,12 +32,14 @@ final as (
 
     select
         raw_row_id,
+        raw_date,
+        raw_market,
+        raw_holiday,
         holiday_date,
-        week_start_date,
+        {{ mmm_week_start('holiday_date') }} as week_start_date,
         market,
         holiday_name
-    from checked
-    where quarantine_rule is null
+    from parsed
 
 )
 

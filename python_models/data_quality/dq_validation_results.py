@@ -9,7 +9,7 @@ from mmm.quality import raise_on_critical_failure, validate_model_input_in_child
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", tags=["data_layer"])
+    dbt.config(materialized="table")
     frame = dbt.ref("mmm_model_input").df()
     results = validate_model_input_in_child_process(frame)
     raise_on_critical_failure(results)

@@ -244,10 +244,11 @@ class HillSaturation(Saturation):
     )
 
     def apply(self, x, params):
+        # computed as 1 / (1 + exp(s (log K - log x))): stable for large and small ratios
         x, k, s = _arr(x), _arr(params["half_saturation"]), _arr(params["shape"])
         with np.errstate(divide="ignore", over="ignore"):
-            ratio = np.where(x > 0, (k / np.where(x > 0, x, 1.0)) ** s, np.inf)
-            return np.where(x > 0, 1.0 / (1.0 + ratio), 0.0)
+            value = 1.0 / (1.0 + np.exp(s * (np.log(k) - np.log(np.where(x > 0, x, 1.0)))))
+        return np.where(x > 0, value, 0.0)
 
     def derivative(self, x, params):
         x, k, s = _arr(x), _arr(params["half_saturation"]), _arr(params["shape"])

@@ -1,15 +1,17 @@
 """Bad input, tested with real dbt runs of the data layer on corrupted copies of the demo folder.
 
-Three `dbt build --select tag:data_layer` runs, started together (each on its own copy of data/demo, its own
-DuckDB file and its own target folder):
+Four `dbt build` runs of the data layer (selected by folder, DATA_LAYER below: seeds, staging, intermediate, the
+SQL models of the modeling step, the Great Expectations gate and the data-quality marts), started together, each
+on its own copy of data/demo, its own DuckDB file and its own target folder:
 
 * ``quarantine``: every quarantine-able defect in one copy (negative spend, non-numeric spend and control
   value, unparseable date, blank market and channel, unknown currency, no FX rate, exact duplicates,
   future dates), FX rates given as Parquet, raw_holidays missing and raw_lift_tests empty. The build passes;
-  every bad row is in mmm_quarantine with its rule and reason, and every source reconciles.
-* ``fatal_files``: an empty required file, a header-only one, one with wrong column names and a missing one.
-* ``single_currency``: one market in the reporting currency with a header-only raw_fx_rates (no rates needed).
+  every bad row is in fct_quarantined_rows with its rule and reason, and every source reconciles.
+* ``fatal``: an empty required file, a header-only one, one with wrong column names and a missing one.
   The build fails naming each file and its expected columns.
+* ``single_currency``: one market in the reporting currency with a header-only raw_fx_rates (no rates needed).
+  The build passes.
 * ``missing_week``: a market's sales miss one week. The build fails naming the market and the week.
 """
 
@@ -31,6 +33,9 @@ DEMO = ROOT / "data" / "demo"
 DBT = ROOT / ".venv" / "bin" / "dbt"
 AS_OF = "2026-01-31"
 RAW_FILES = ["raw_media_spend", "raw_sales", "raw_controls", "raw_fx_rates", "raw_lift_tests", "raw_holidays"]
+# the data layer, by folder: everything up to the model input and its checks, without the Python fit
+DATA_LAYER = ["path:seeds", "staging", "intermediate", "path:models/modeling", "data_quality", "marts.data_quality"]
+CHECK_ROW_COLUMNS = ["market", "check_name", "channel", "value", "threshold", "status", "message"]
 
 
 @dataclass
@@ -77,10 +82,10 @@ SPEND_DEFECTS = [  # (raw line, expected rule, fragment of the reason)
     ("2026-06-01,us,tv,national,100.00,USD,0", "future_date", f"is after as_of_date {AS_OF}"),
 ]
 SPEND_VALID_EXTRA = [
-    # a channel missing from channel_config: staged, defaults applied, reported
+    # a channel missing from channel_config: modeled, defaults applied, reported
     "2024-01-01,us,podcast,shows,300.00,USD,0",
     "2024-06-03,US ,Podcast ,shows,200.00,usd,0",
-    # spend before the first week with sales: staged, reported as outside the calendar
+    # spend before the first week with sales: modeled rows, reported as outside the calendar
     "2022-06-06,us,tv,national,500.00,USD,0",
 ]
 CONTROL_DEFECTS = [("2024-03-05,us,price_index,high", "non_numeric_value", "value 'high' is not a number")]
@@ -162,7 +167,7 @@ def start_dbt(name: str, raw: Path, work: Path) -> tuple[subprocess.Popen, Path]
     database = work / f"{name}.duckdb"
     env = dict(os.environ, MMM_DUCKDB_PATH=str(database), DBT_PROFILES_DIR=str(ROOT),
                DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    command = [str(DBT), "build", "--select", "tag:data_layer",
+    command = [str(DBT), "build", "--select", *DATA_LAYER,
                "--vars", json.dumps({"raw_data_path": str(raw), "as_of_date": AS_OF}),
                "--target-path", str(work / f"target_{name}"), "--log-path", str(work / f"logs_{name}")]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -193,11 +198,12 @@ def test_quarantine_build_passes(runs):
     run = runs["quarantine"]
     assert run.returncode == 0, run.output[-5000:]
     assert "optional raw file" in run.output  # missing raw_holidays / empty raw_lift_tests are logged
+    assert "mmm_fit" not in run.output  # the data layer only: the Python fit (mmm_fit_state, mmm_fit) is not selected
 
 
 def test_each_defect_has_its_rule_and_reason(runs):
     run = runs["quarantine"]
-    quarantine = run.query("select source_name, raw_row_id, rule, reason, raw_record from mmm_quarantine")
+    quarantine = run.query("select source_name, raw_row_id, rule, reason, raw_record from fct_quarantined_rows")
     got = {(r.source_name, int(r.raw_row_id)): (r.rule, r.reason, r.raw_record) for r in quarantine.itertuples()}
     expected = runs["expected_quarantine"]
     assert set(got) == set(expected), (sorted(set(got) - set(expected)), sorted(set(expected) - set(got)))
@@ -208,35 +214,48 @@ def test_each_defect_has_its_rule_and_reason(runs):
 
 def test_quarantine_keeps_every_raw_field(runs):
     run = runs["quarantine"]
-    record = run.query("""select raw_record from mmm_quarantine
+    record = run.query("""select raw_record from fct_quarantined_rows
                           where source_name = 'raw_media_spend' and rule = 'negative_spend'""")["raw_record"].iloc[0]
     assert json.loads(record) == {"date": "2024-03-05", "market": "us", "channel": "search", "campaign": "brand",
                                   "spend": "-50.00", "currency": "USD", "impressions": "10"}
-    blank = run.query("""select raw_record from mmm_quarantine
+    blank = run.query("""select raw_record from fct_quarantined_rows
                          where source_name = 'raw_media_spend' and reason = 'market is blank'""")["raw_record"].iloc[0]
     assert json.loads(blank)["market"] is None
 
 
-@pytest.mark.parametrize("source, staged, raw_amount, staged_amount", [
-    ("raw_media_spend", "stg_raw__media_spend", "spend", "spend_original"),
-    ("raw_sales", "stg_raw__sales", "revenue", "revenue_original"),
-    ("raw_controls", "stg_raw__controls", "value", "control_value"),
-    ("raw_fx_rates", "stg_raw__fx_rates", "rate_to_usd", "rate_to_usd"),
+def test_public_quarantine_mart_equals_the_intermediate_rows(runs):
+    run = runs["quarantine"]
+    differences = run.query("""select count(*) as n from (
+        (select * from int_rows_quarantined except all select * from fct_quarantined_rows)
+        union all
+        (select * from fct_quarantined_rows except all select * from int_rows_quarantined))""")
+    assert differences.n.iloc[0] == 0
+    assert run.query("select count(*) as n from fct_quarantined_rows").n.iloc[0] == len(runs["expected_quarantine"])
+
+
+@pytest.mark.parametrize("source, staging, checked, raw_amount, modeled_amount", [
+    ("raw_media_spend", "stg_raw__media_spend", "int_media_spend_checked", "spend", "spend_original"),
+    ("raw_sales", "stg_raw__sales", "int_sales_checked", "revenue", "revenue_original"),
+    ("raw_controls", "stg_raw__controls", "int_controls_checked", "value", "control_value"),
+    ("raw_fx_rates", "stg_raw__fx_rates", "int_fx_rates_checked", "rate_to_usd", "rate_to_usd"),
 ])
-def test_every_raw_row_is_staged_or_quarantined(runs, source, staged, raw_amount, staged_amount):
+def test_every_raw_row_is_modeled_or_quarantined(runs, source, staging, checked, raw_amount, modeled_amount):
     run = runs["quarantine"]
     csv = run.raw / f"{source}.csv"
     raw = pd.read_csv(csv, dtype=str) if csv.exists() else pd.read_parquet(run.raw / f"{source}.parquet")
     counts = run.query(f"""
         select
-            (select count(*) from {staged}) as staged_rows,
-            (select coalesce(sum({staged_amount}), 0) from {staged}) as staged_amount,
-            (select count(*) from mmm_quarantine where source_name = '{source}') as quarantined_rows,
-            (select coalesce(sum(try_cast(raw_amount as double)), 0) from mmm_quarantine
+            (select count(*) from {staging}) as staging_rows,
+            (select count(*) from {checked}) as checked_rows,
+            (select count(*) from {checked} where quarantine_rule is null) as modeled_rows,
+            (select coalesce(sum({modeled_amount}), 0) from {checked} where quarantine_rule is null) as modeled_amount,
+            (select count(*) from fct_quarantined_rows where source_name = '{source}') as quarantined_rows,
+            (select coalesce(sum(try_cast(raw_amount as double)), 0) from fct_quarantined_rows
              where source_name = '{source}') as quarantined_amount""").iloc[0]
-    assert len(raw) == counts.staged_rows + counts.quarantined_rows
+    assert len(raw) == counts.staging_rows == counts.checked_rows  # staging and checks are 1:1 with the file
+    assert len(raw) == counts.modeled_rows + counts.quarantined_rows
     raw_total = pd.to_numeric(raw[raw_amount].str.strip(), errors="coerce").sum()
-    assert raw_total == pytest.approx(counts.staged_amount + counts.quarantined_amount, rel=1e-9)
+    assert raw_total == pytest.approx(counts.modeled_amount + counts.quarantined_amount, rel=1e-9)
 
 
 def test_optional_sources_missing_or_empty_give_zero_rows(runs):
@@ -257,6 +276,8 @@ def test_unconfigured_channel_and_control_are_reported_not_dropped(runs):
                          where market = 'us' and variable_type = 'spend' and variable_name = 'podcast'""").iloc[0]
     assert spend.n == weeks and spend.total == pytest.approx(500.0)
     checks = run.query("select * from mmm_data_sufficiency")
+    assert list(checks.columns) == CHECK_ROW_COLUMNS  # the project's one check row schema
+    assert checks.message.notna().all() and (checks.message != "").all()
     by_key = {(r.market, r.check_name, r.channel): r for r in checks.itertuples()}
     assert by_key[("us", "channel_not_configured", "podcast")].status == "warn"
     assert by_key[("us", "channel_active_weeks", "podcast")].status == "warn"  # 2 weeks < 8
@@ -265,7 +286,8 @@ def test_unconfigured_channel_and_control_are_reported_not_dropped(runs):
     assert filled.status == "warn" and filled.value == weeks - 3
     outside = by_key[("us", "spend_outside_calendar", "")]
     assert outside.status == "warn" and outside.value == pytest.approx(500.0)
-    assert by_key[("us", "quarantined_rows", "")].status == "warn"
+    quarantined = by_key[("us", "quarantined_rows", "")]
+    assert quarantined.status == "warn" and "fct_quarantined_rows" in quarantined.message
     assert by_key[("us", "weeks_of_history", "")].status == "ok"
 
 
@@ -285,6 +307,11 @@ def test_great_expectations_results_are_materialized(runs):
     results = run.query("select * from dq_validation_results")
     assert len(results) >= 15
     assert results[results.is_critical].success.all()
+    public = run.query("select * from fct_data_quality_results order by expectation_id")
+    assert len(public) == len(results)
+    assert list(public.columns) == ["expectation_id", "expectation", "column_name", "success", "observed_value",
+                                    "is_critical", "details"]
+    assert sorted(public.column_name) == sorted(results["column"])
 
 
 # --- fatal input: a clear error naming the file and the expected columns -----------------------------------
@@ -311,7 +338,7 @@ def test_single_currency_with_header_only_fx_file_builds(runs):
     assert "has a header and no rates" in run.output
     markets = run.query("select distinct market from mmm_model_input")
     assert list(markets["market"]) == ["us"]
-    assert run.query("select count(*) as n from mmm_quarantine")["n"].iloc[0] == 0
+    assert run.query("select count(*) as n from fct_quarantined_rows")["n"].iloc[0] == 0
 
 
 # --- a missing sales week: the build fails naming the market and the week ----------------------------------

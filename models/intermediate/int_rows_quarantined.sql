@@ -1,39 +1,45 @@
--- Every raw row that was not staged, with the rule it failed and a readable reason.
--- Grain: source_name, raw_row_id. Together with the staging models this accounts for every raw row
--- (tested per source by reconciles_with_quarantine).
+-- Every raw row that is not modeled, with the rule it failed, a readable reason and the raw record.
+-- Grain: source_name, raw_row_id. With the modeled rows (quarantine_rule is null) of the int_*_checked models
+-- this accounts for every raw row (tested per source by reconciles_with_quarantine). Public as fct_quarantined_rows.
 with media_spend as (
 
-    select * from {{ ref('base_raw__media_spend_checked') }} where quarantine_rule is not null
+    select * from {{ ref('int_media_spend_checked') }}
+    where quarantine_rule is not null
 
 ),
 
 sales as (
 
-    select * from {{ ref('base_raw__sales_checked') }} where quarantine_rule is not null
+    select * from {{ ref('int_sales_checked') }}
+    where quarantine_rule is not null
 
 ),
 
 controls as (
 
-    select * from {{ ref('base_raw__controls_checked') }} where quarantine_rule is not null
+    select * from {{ ref('int_controls_checked') }}
+    where quarantine_rule is not null
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('base_raw__fx_rates_checked') }} where quarantine_rule is not null
+    select * from {{ ref('int_fx_rates_checked') }}
+    where quarantine_rule is not null
 
 ),
 
 lift_tests as (
 
-    select * from {{ ref('base_raw__lift_tests_checked') }} where quarantine_rule is not null
+    select * from {{ ref('int_lift_tests_checked') }}
+    where quarantine_rule is not null
 
 ),
 
 holidays as (
 
-    select * from {{ ref('base_raw__holidays_checked') }} where quarantine_rule is not null
+    select * from {{ ref('int_holidays_checked') }}
+    where quarantine_rule is not null
 
 ),
 

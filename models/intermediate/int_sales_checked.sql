@@ -1,46 +1,19 @@
 {{ config(materialized="table") }}
 
--- Every raw sales row, parsed and converted, with the first quarantine rule it fails (null = staged).
--- Rule order: missing_key, unparseable_date, future_date, non_numeric_value, negative_value,
+-- Every raw sales row (converted) with the first quarantine rule it fails (null = modeled) and a readable
+-- reason. Rule order: missing_key, unparseable_date, future_date, non_numeric_value, negative_value,
 -- unknown_currency, no_fx_rate, duplicate_row.
-with raw as (
+-- Grain: raw_row_id. A table: read by the calendar, the weekly sales, the quarantine and the tests.
+with sales as (
 
-    select * from {{ ref('base_raw__sales') }}
-
-),
-
-fx_rates as (
-
-    select * from {{ ref('stg_raw__fx_rates') }}
-
-),
-
-parsed as (
-
-    select
-        raw_row_id,
-        raw_date,
-        raw_market,
-        raw_revenue,
-        raw_currency,
-        {{ mmm_parse_date('raw_date') }} as sales_date,
-        {{ mmm_normalise_name('raw_market') }} as market,
-        {{ mmm_parse_number('raw_revenue') }} as revenue_original,
-        {{ mmm_normalise_currency('raw_currency') }} as original_currency
-    from raw
-
-),
-
-converted as (
-
-    {{ mmm_join_fx_rate('parsed', 'sales_date', 'original_currency', 'fx_rates', 'raw_row_id') }}
+    select * from {{ ref('int_sales_converted') }}
 
 ),
 
 row_rules as (
 
     select
-        converted.*,
+        sales.*,
         case
             when market is null or original_currency is null then 'missing_key'
             when sales_date is null then 'unparseable_date'
@@ -50,7 +23,7 @@ row_rules as (
             when not is_known_currency then 'unknown_currency'
             when fx_rate_to_reporting is null then 'no_fx_rate'
         end as row_rule
-    from converted
+    from sales
 
 ),
 
@@ -77,12 +50,12 @@ final as (
         raw_revenue,
         raw_currency,
         sales_date,
-        {{ mmm_week_start('sales_date') }} as week_start_date,
+        week_start_date,
         market,
         revenue_original,
         original_currency,
         fx_rate_to_reporting,
-        revenue_original * fx_rate_to_reporting as revenue_reporting,
+        revenue_reporting,
         coalesce(row_rule, case when duplicate_rank > 1 then 'duplicate_row' end) as quarantine_rule,
         case
             when row_rule = 'missing_key' then

@@ -1,52 +1,20 @@
 {{ config(materialized="table") }}
 
--- Every raw spend row, parsed and converted, with the first quarantine rule it fails (null = staged).
--- Rule order: missing_key, unparseable_date, future_date, non_numeric_value, negative_spend,
--- negative_value (impressions), unknown_currency, no_fx_rate, duplicate_row.
-with raw as (
+-- Every raw spend row (converted) with the first quarantine rule it fails (null = modeled) and a readable
+-- reason quoting the raw value. Rule order: missing_key, unparseable_date, future_date, non_numeric_value,
+-- negative_spend, negative_value, unknown_currency, no_fx_rate, duplicate_row.
+-- Grain: raw_row_id. A table: each raw file is parsed, converted and checked once, then read by the
+-- weekly models (quarantine_rule is null), the quarantine (quarantine_rule is not null) and the tests.
+with spend as (
 
-    select * from {{ ref('base_raw__media_spend') }}
-
-),
-
-fx_rates as (
-
-    select * from {{ ref('stg_raw__fx_rates') }}
-
-),
-
-parsed as (
-
-    select
-        raw_row_id,
-        raw_date,
-        raw_market,
-        raw_channel,
-        raw_campaign,
-        raw_spend,
-        raw_currency,
-        raw_impressions,
-        {{ mmm_parse_date('raw_date') }} as spend_date,
-        {{ mmm_normalise_name('raw_market') }} as market,
-        {{ mmm_normalise_name('raw_channel') }} as channel,
-        coalesce({{ mmm_normalise_name('raw_campaign') }}, '') as campaign,
-        {{ mmm_parse_number('raw_spend') }} as spend_original,
-        {{ mmm_normalise_currency('raw_currency') }} as original_currency,
-        {{ mmm_parse_number('raw_impressions') }} as impressions
-    from raw
-
-),
-
-converted as (
-
-    {{ mmm_join_fx_rate('parsed', 'spend_date', 'original_currency', 'fx_rates', 'raw_row_id') }}
+    select * from {{ ref('int_media_spend_converted') }}
 
 ),
 
 row_rules as (
 
     select
-        converted.*,
+        spend.*,
         case
             when market is null or channel is null or original_currency is null then 'missing_key'
             when spend_date is null then 'unparseable_date'
@@ -57,7 +25,7 @@ row_rules as (
             when not is_known_currency then 'unknown_currency'
             when fx_rate_to_reporting is null then 'no_fx_rate'
         end as row_rule
-    from converted
+    from spend
 
 ),
 
@@ -88,15 +56,15 @@ final as (
         raw_currency,
         raw_impressions,
         spend_date,
-        {{ mmm_week_start('spend_date') }} as week_start_date,
+        week_start_date,
         market,
         channel,
         campaign,
         spend_original,
         original_currency,
         fx_rate_to_reporting,
-        spend_original * fx_rate_to_reporting as spend_reporting,
-        cast(impressions as bigint) as impressions,
+        spend_reporting,
+        impressions,
         coalesce(row_rule, case when duplicate_rank > 1 then 'duplicate_row' end) as quarantine_rule,
         case
             when row_rule = 'missing_key' then

@@ -1,37 +1,24 @@
 {{ config(materialized="table") }}
 
--- Every raw holiday row, parsed, with the first quarantine rule it fails (null = staged).
+-- Every raw holiday row with the first quarantine rule it fails (null = used) and a readable reason.
 -- Rule order: missing_key, unparseable_date, duplicate_row. Future holidays are kept (a calendar
 -- legitimately runs ahead; weeks outside a market's calendar are simply not used).
-with raw as (
+-- Grain: raw_row_id. A table: read by the weekly holidays, the quarantine and the tests.
+with holidays as (
 
-    select * from {{ ref('base_raw__holidays') }}
-
-),
-
-parsed as (
-
-    select
-        raw_row_id,
-        raw_date,
-        raw_market,
-        raw_holiday,
-        {{ mmm_parse_date('raw_date') }} as holiday_date,
-        {{ mmm_normalise_name('raw_market') }} as market,
-        nullif(trim(raw_holiday), '') as holiday_name
-    from raw
+    select * from {{ ref('stg_raw__holidays') }}
 
 ),
 
 row_rules as (
 
     select
-        parsed.*,
+        holidays.*,
         case
             when market is null or holiday_name is null then 'missing_key'
             when holiday_date is null then 'unparseable_date'
         end as row_rule
-    from parsed
+    from holidays
 
 ),
 
@@ -55,7 +42,7 @@ final as (
         raw_market,
         raw_holiday,
         holiday_date,
-        {{ mmm_week_start('holiday_date') }} as week_start_date,
+        week_start_date,
         market,
         holiday_name,
         coalesce(row_rule, case when duplicate_rank > 1 then 'duplicate_row' end) as quarantine_rule,

@@ -1,9 +1,11 @@
-{%- set min_weeks_warning = var('min_weeks_warning', 78)  %}
-{%- set min_weeks_required = var('min_weeks_required', 52)  %}
-{%- set min_active_weeks = var('min_active_weeks_per_channel', 8)  %}
--- Data sufficiency checks per market (and per channel or control). status: ok / warn / fail.
+{%- set min_weeks_warning = var('min_weeks_warning') %}
+{%- set min_weeks_required = var('min_weeks_required') %}
+{%- set min_active_weeks = var('min_active_weeks_per_channel') %}
+-- Data sufficiency checks per market (and per channel or control), in the project's check row schema:
+-- market, check_name, channel, value, threshold, status (ok / warn / fail), message.
 -- `fail` (fewer than var min_weeks_required weeks of history) stops the modeling step.
 -- The `channel` column holds the channel, or the control for control checks; '' when about the market.
+-- Grain: market, check_name, channel.
 with market_weeks as (
 
     select * from {{ ref('int_market_weeks') }}
@@ -42,13 +44,14 @@ control_settings as (
 
 spend as (
 
-    select * from {{ ref('stg_raw__media_spend') }}
+    select * from {{ ref('int_media_spend_checked') }}
+    where quarantine_rule is null
 
 ),
 
 quarantine as (
 
-    select * from {{ ref('mmm_quarantine') }}
+    select * from {{ ref('int_rows_quarantined') }}
 
 ),
 
@@ -78,7 +81,7 @@ weeks_of_history as (
             else 'ok'
         end as status,
         cast(week_count as varchar) || ' weeks from ' || cast(first_week_start_date as varchar) || ' to '
-            || cast(last_week_start_date as varchar) || '; at least {{ min_weeks_required }} are required and {{ min_weeks_warning }} (18 months) recommended' as note
+            || cast(last_week_start_date as varchar) || '; at least {{ min_weeks_required }} are required and {{ min_weeks_warning }} (18 months) recommended' as message
     from calendar_bounds
 
 ),
@@ -92,7 +95,7 @@ missing_sales_weeks as (
         cast(sum(case when has_sales then 0 else 1 end) as double) as value,
         0.0 as threshold,
         case when sum(case when has_sales then 0 else 1 end) > 0 then 'fail' else 'ok' end as status,
-        'weeks inside the calendar without any sales row (the data test sales_have_every_week names them)' as note
+        'weeks inside the calendar without any sales row (the data test sales_have_every_week names them)' as message
     from sales_weekly
     group by market
 
@@ -107,7 +110,7 @@ channel_activity as (
         cast(sum(case when spend_reporting > 0 then 1 else 0 end) as double) as value,
         cast({{ min_active_weeks }} as double) as threshold,
         case when sum(case when spend_reporting > 0 then 1 else 0 end) < {{ min_active_weeks }} then 'warn' else 'ok' end as status,
-        'weeks with spend > 0; fewer than {{ min_active_weeks }} (var min_active_weeks_per_channel) gives little to estimate from' as note
+        'weeks with spend > 0; fewer than {{ min_active_weeks }} (var min_active_weeks_per_channel) gives little to estimate from' as message
     from spend_weekly
     group by market, channel
 
@@ -122,7 +125,7 @@ unconfigured_channels as (
         1.0 as value,
         0.0 as threshold,
         'warn' as status,
-        'channel missing from seeds/channel_config.csv: defaults used (see int_channel_settings)' as note
+        'channel missing from seeds/channel_config.csv: defaults used (see int_channel_settings)' as message
     from spend_weekly
     inner join channel_settings
         on spend_weekly.channel = channel_settings.channel
@@ -139,7 +142,7 @@ control_fill as (
         cast(sum(case when is_filled then 1 else 0 end) as double) as value,
         0.0 as threshold,
         case when sum(case when is_filled then 1 else 0 end) > 0 then 'warn' else 'ok' end as status,
-        'weeks without a value of this control, filled with the market mean of the control' as note
+        'weeks without a value of this control, filled with the market mean of the control' as message
     from controls_weekly
     group by market, control
 
@@ -154,7 +157,7 @@ unconfigured_controls as (
         1.0 as value,
         0.0 as threshold,
         'warn' as status,
-        'control missing from seeds/control_config.csv: aggregated to weeks with the mean' as note
+        'control missing from seeds/control_config.csv: aggregated to weeks with the mean' as message
     from controls_weekly
     inner join control_settings
         on controls_weekly.control = control_settings.control
@@ -168,12 +171,13 @@ spend_outside as (
         spend.market,
         '' as channel,
         'spend_outside_calendar' as check_name,
-        sum(case
+        {#- exact (DECIMAL) sum: the same rows give the same value whatever order threads add them in -#}
+        {{ mmm_exact_sum('''case
             when calendar_bounds.market is null then spend.spend_reporting
             when spend.week_start_date < calendar_bounds.first_week_start_date then spend.spend_reporting
             when spend.week_start_date > calendar_bounds.last_week_start_date then spend.spend_reporting
             else 0.0
-        end) as value,
+        end''') }} as value,
         0.0 as threshold,
         case
             when max(case when calendar_bounds.market is null then 1 else 0 end) = 1 then 'warn'
@@ -187,7 +191,7 @@ spend_outside as (
             when max(case when calendar_bounds.market is null then 1 else 0 end) = 1
                 then 'market has spend but no sales: it is not in mmm_model_input'
             else 'spend (reporting currency) dated before the first or after the last week with sales, not in mmm_model_input'
-        end as note
+        end as message
     from spend
     left join calendar_bounds
         on spend.market = calendar_bounds.market
@@ -204,7 +208,7 @@ quarantined as (
         cast(count(*) as double) as value,
         0.0 as threshold,
         'warn' as status,
-        'raw rows not staged, see mmm_quarantine (' || string_agg(distinct rule, ', ' order by rule) || ')' as note
+        'raw rows not modeled, see fct_quarantined_rows (' || string_agg(distinct rule, ', ' order by rule) || ')' as message
     from quarantine
     group by coalesce(market, '')
 
@@ -227,12 +231,12 @@ final as (
 
     select
         market,
-        channel,
         check_name,
+        channel,
         value,
         threshold,
         status,
-        note
+        message
     from unioned
 
 )

@@ -1,33 +1,20 @@
 {{ config(materialized="table") }}
 
--- Every raw FX row, parsed, with the first quarantine rule it fails (null = staged).
+-- Every raw FX row with the first quarantine rule it fails (null = the rate is used).
 -- Rule order: missing_key, unparseable_date, future_date, non_numeric_value, negative_value,
 -- duplicate_row (same currency, date and rate as an earlier valid row), duplicate_key (another rate
 -- for the same currency and date: the first valid row in file order is kept).
-with raw as (
+-- Grain: raw_row_id. A table: the conversions and the quarantine read it.
+with fx_rates as (
 
-    select * from {{ ref('base_raw__fx_rates') }}
-
-),
-
-parsed as (
-
-    select
-        raw_row_id,
-        raw_date,
-        raw_currency,
-        raw_rate_to_usd,
-        {{ mmm_parse_date('raw_date') }} as rate_date,
-        {{ mmm_normalise_currency('raw_currency') }} as currency,
-        {{ mmm_parse_number('raw_rate_to_usd') }} as rate_to_usd
-    from raw
+    select * from {{ ref('stg_raw__fx_rates') }}
 
 ),
 
 row_rules as (
 
     select
-        parsed.*,
+        fx_rates.*,
         case
             when currency is null then 'missing_key'
             when rate_date is null then 'unparseable_date'
@@ -35,7 +22,7 @@ row_rules as (
             when rate_to_usd is null then 'non_numeric_value'
             when rate_to_usd <= 0 then 'negative_value'
         end as row_rule
-    from parsed
+    from fx_rates
 
 ),
 

@@ -1,41 +1,26 @@
 {{ config(materialized="table") }}
 
--- Every raw control row, parsed, with the first quarantine rule it fails (null = staged).
+-- Every raw control row with the first quarantine rule it fails (null = modeled) and a readable reason.
 -- Rule order: missing_key, unparseable_date, future_date, non_numeric_value, duplicate_row.
 -- Control values may be negative (an index, a temperature): no sign rule.
-with raw as (
+-- Grain: raw_row_id. A table: read by the control settings, the weekly controls, the quarantine and the tests.
+with controls as (
 
-    select * from {{ ref('base_raw__controls') }}
-
-),
-
-parsed as (
-
-    select
-        raw_row_id,
-        raw_date,
-        raw_market,
-        raw_control,
-        raw_value,
-        {{ mmm_parse_date('raw_date') }} as control_date,
-        {{ mmm_normalise_name('raw_market') }} as market,
-        {{ mmm_normalise_name('raw_control') }} as control,
-        {{ mmm_parse_number('raw_value') }} as control_value
-    from raw
+    select * from {{ ref('stg_raw__controls') }}
 
 ),
 
 row_rules as (
 
     select
-        parsed.*,
+        controls.*,
         case
             when market is null or control is null then 'missing_key'
             when control_date is null then 'unparseable_date'
             when control_date > {{ mmm_as_of_date() }} then 'future_date'
             when control_value is null then 'non_numeric_value'
         end as row_rule
-    from parsed
+    from controls
 
 ),
 
@@ -60,7 +45,7 @@ final as (
         raw_control,
         raw_value,
         control_date,
-        {{ mmm_week_start('control_date') }} as week_start_date,
+        week_start_date,
         market,
         control,
         control_value,

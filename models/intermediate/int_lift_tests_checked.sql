@@ -1,56 +1,34 @@
 {{ config(materialized="table") }}
 
--- Every raw lift-test row, parsed and converted at the as-of FX rate of end_date, with the first
--- quarantine rule it fails (null = staged).
+-- Every raw lift-test row with its as-of FX rate on end_date (looked up here because two rules need it)
+-- and the first quarantine rule it fails (null = used), with a readable reason.
 -- Rule order: missing_key, unparseable_date, invalid_date_range, future_date, non_numeric_value,
 -- negative_value (standard error), unknown_currency, no_fx_rate, duplicate_row, duplicate_key
 -- (experiment_id seen earlier with other values: the first valid row in file order is kept).
-with raw as (
+-- The amounts are converted in int_lift_tests_converted. Grain: raw_row_id.
+with lift_tests as (
 
-    select * from {{ ref('base_raw__lift_tests') }}
+    select * from {{ ref('stg_raw__lift_tests') }}
 
 ),
 
 fx_rates as (
 
-    select * from {{ ref('stg_raw__fx_rates') }}
+    select * from {{ ref('int_fx_rates_checked') }}
+    where quarantine_rule is null
 
 ),
 
-parsed as (
+with_rates as (
 
-    select
-        raw_row_id,
-        raw_experiment_id,
-        raw_market,
-        raw_channel,
-        raw_start_date,
-        raw_end_date,
-        raw_incremental_revenue,
-        raw_incremental_revenue_se,
-        raw_currency,
-        nullif(trim(raw_experiment_id), '') as experiment_id,
-        {{ mmm_normalise_name('raw_market') }} as market,
-        {{ mmm_normalise_name('raw_channel') }} as channel,
-        {{ mmm_parse_date('raw_start_date') }} as start_date,
-        {{ mmm_parse_date('raw_end_date') }} as end_date,
-        {{ mmm_parse_number('raw_incremental_revenue') }} as incremental_revenue_original,
-        {{ mmm_parse_number('raw_incremental_revenue_se') }} as incremental_revenue_se_original,
-        {{ mmm_normalise_currency('raw_currency') }} as original_currency
-    from raw
-
-),
-
-converted as (
-
-    {{ mmm_join_fx_rate('parsed', 'end_date', 'original_currency', 'fx_rates', 'raw_row_id') }}
+    {{ mmm_join_fx_rate('lift_tests', 'end_date', 'original_currency', 'fx_rates', 'raw_row_id') }}
 
 ),
 
 row_rules as (
 
     select
-        converted.*,
+        with_rates.*,
         case
             when experiment_id is null or market is null or channel is null or original_currency is null then 'missing_key'
             when start_date is null or end_date is null then 'unparseable_date'
@@ -61,7 +39,7 @@ row_rules as (
             when not is_known_currency then 'unknown_currency'
             when fx_rate_to_reporting is null then 'no_fx_rate'
         end as row_rule
-    from converted
+    from with_rates
 
 ),
 
@@ -101,8 +79,6 @@ final as (
         incremental_revenue_se_original,
         original_currency,
         fx_rate_to_reporting,
-        incremental_revenue_original * fx_rate_to_reporting as incremental_revenue_reporting,
-        incremental_revenue_se_original * fx_rate_to_reporting as incremental_revenue_se_reporting,
         case
             when row_rule is not null then row_rule
             when exact_rank > 1 then 'duplicate_row'

@@ -1,0 +1,28 @@
+-- Public: every raw row that is not modeled, with the rule it failed, a readable reason and the raw record.
+-- Grain: source_name, raw_row_id (primary key, enforced by the contract).
+with quarantined as (
+
+    select * from {{ ref('int_rows_quarantined') }}
+
+),
+
+final as (
+
+    select
+        cast(source_name as varchar) as source_name,
+        cast(raw_row_id as bigint) as raw_row_id,
+        cast(rule as varchar) as rule,
+        cast(reason as varchar) as reason,
+        cast(raw_date as varchar) as raw_date,
+        cast(raw_market as varchar) as raw_market,
+        cast(market as varchar) as market,
+        cast(raw_key as varchar) as raw_key,
+        cast(raw_amount as varchar) as raw_amount,
+        cast(raw_currency as varchar) as raw_currency,
+        cast(raw_record as varchar) as raw_record
+    from quarantined
+
+)
+
+select * from final
+order by source_name, raw_row_id
