@@ -4,7 +4,7 @@
 
 Prints wall time per run, and from target/run_results.json the time spent in Python models, SQL
 models, seeds and tests, plus the overhead of dbt itself (start-up, parsing, scheduling). Then scores
-the built `mmm_optimal_allocation` under the demo's true model (data/demo/truth): the share of the
+the built `fct_optimal_allocation` under the demo's true model (data/demo/truth): the share of the
 achievable weekly uplift that the recommended allocation captures, per market and over both.
 """
 
@@ -54,7 +54,7 @@ def demo_capture(db: Path) -> None:
 
     truth = pd.read_csv(ROOT / "data" / "demo" / "truth" / "truth_channels.csv")
     with duckdb.connect(str(db), read_only=True) as con:
-        allocation = con.sql("select * from mmm_optimal_allocation order by market, channel").df()
+        allocation = con.sql("select * from fct_optimal_allocation order by market, channel").df()
     achievable = captured = 0.0
     for market, a in allocation.groupby("market"):
         score = allocation_capture(truth[truth.market == market], list(a.channel), a.current_weekly_spend,
@@ -78,7 +78,7 @@ def main(argv=None) -> None:
                   f"start-up and parse {res['wall'] - res['elapsed']:.1f} s)")
             print("  node time summed over threads: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(res["buckets"].items())))
             print("  slowest nodes: " + ", ".join(f"{uid.split('.')[-1]} {t:.2f} s" for t, uid in res["slowest"][:5]))
-        print("optimizer capture on the demo truth (mmm_optimal_allocation scored under data/demo/truth):")
+        print("optimizer capture on the demo truth (fct_optimal_allocation scored under data/demo/truth):")
         demo_capture(db)
     print(f"peak RSS of dbt (children): {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
 
