@@ -155,7 +155,11 @@ def expected_response(fm: FittedModel, ci: int) -> PosteriorMeanResponse:
 
 
 def fitted_revenue(fm: FittedModel) -> pd.DataFrame:
-    """Actual vs fitted weekly revenue; the band is a prediction interval (parameters and noise)."""
+    """Actual vs fitted weekly revenue; the band is a prediction interval (parameters and noise).
+
+    The reported model is fitted on every week. On the holdout weeks ``forecast_revenue`` is what a fit
+    on the weeks before them forecast (the out-of-sample check); it is null elsewhere.
+    """
     media = fm.media
     gamma = fm.baseline_coefficients(media)
     design = fm.problem.baseline.design
@@ -173,9 +177,15 @@ def fitted_revenue(fm: FittedModel) -> pd.DataFrame:
     gammas = gammas + rng.normal(size=(n_draws, len(gamma))) @ chol.T
     sims = gammas @ design.T + media_draws + rng.normal(0, sigma, (n_draws, len(fit)))
     lo, hi = fm.quantiles(sims)
+    holdout = np.zeros(len(fit), dtype=bool)
+    forecast = np.full(len(fit), np.nan)
+    if fm.result.holdout_forecast is not None:
+        h = len(fm.result.holdout_forecast)
+        holdout[-h:] = True
+        forecast[-h:] = fm.result.holdout_forecast
     return pd.DataFrame({"week_start_date": fm.data.weeks, "actual_revenue": fm.problem.y, "fitted_revenue": fit,
                          "fitted_lower": np.minimum(lo, fit), "fitted_upper": np.maximum(hi, fit),
-                         "is_holdout": ~train})
+                         "is_holdout": holdout, "forecast_revenue": forecast})
 
 
 def contributions(fm: FittedModel) -> pd.DataFrame:
@@ -340,8 +350,8 @@ def model_checks(fm: FittedModel, lookback_weeks: int, thresholds: Thresholds = 
     fitted = fitted_revenue(fm)
     n_params = fm.problem.baseline.design.shape[1] - 1 + fm.problem.layout.size
     summary = channel_summary(fm, lookback_weeks)
-    rows = ck.fit_quality_checks(fitted["actual_revenue"], fitted["fitted_revenue"], fm.train, n_params,
-                                 fm.result.cv, thresholds)
+    rows = ck.fit_quality_checks(fitted["actual_revenue"], fitted["fitted_revenue"], n_params,
+                                 fitted["forecast_revenue"], fm.result.cv, thresholds)
     rows += ck.design_checks(transformed_design(fm), summary["contribution_share"], summary["spend_share"], thresholds)
     rows += ck.lift_test_agreement_checks(lift_test_calibration(fm), thresholds)
     rows += [ck.info("sigma", fm.result.sigma, "residual standard deviation of weekly revenue"),

@@ -316,27 +316,31 @@ def identification_checks(spend: pd.DataFrame, vifs: pd.Series | Mapping[str, fl
 # --------------------------------------------------------------------------- fit quality
 
 
-def fit_quality_checks(actual, fitted, train: np.ndarray, n_params: int, cv: pd.DataFrame | None,
+def fit_quality_checks(actual, fitted, n_params: int, forecast=None, cv: pd.DataFrame | None = None,
                        thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Check]:
-    """In-sample, holdout and cross-validation accuracy, and residual autocorrelation."""
+    """In-sample accuracy (every week), holdout and cross-validation accuracy, residual autocorrelation.
+
+    ``forecast`` holds the out-of-sample forecast on the holdout weeks and NaN elsewhere.
+    """
     th = thresholds
     actual, fitted = np.asarray(actual, float), np.asarray(fitted, float)
     rows: list[Check] = []
-    ins = dg.fit_metrics(actual[train], fitted[train], n_params)
-    n_train = int(train.sum())
+    ins = dg.fit_metrics(actual, fitted, n_params)
+    n_train = len(actual)
     for key, low_is_bad in (("r2", True), ("adjusted_r2", True), ("mape", False), ("nrmse", False)):
         name = f"in_sample_{key}"
         v, t = ins[key], getattr(th, name)
         bad = v < t if low_is_bad else v > t
-        rows.append(Check(name, "", "fit", v, t, "warn" if bad else "ok", f"{key} on the {n_train} training weeks"))
-    if (~train).any():
-        out = dg.fit_metrics(actual[~train], fitted[~train], 0)
+        rows.append(Check(name, "", "fit", v, t, "warn" if bad else "ok", f"{key} in sample, on all {n_train} weeks"))
+    held = np.isfinite(np.asarray(forecast, float)) if forecast is not None else np.zeros(len(actual), bool)
+    if held.any():
+        out = dg.fit_metrics(actual[held], np.asarray(forecast, float)[held], 0)
         for key, low_is_bad in (("mape", False), ("r2", True)):
             name = f"holdout_{key}"
             v, t = out[key], getattr(th, name)
             bad = v < t if low_is_bad else v > t
             rows.append(Check(name, "", "validation", v, t, "warn" if bad else "ok",
-                              f"{key} on the last {int((~train).sum())} weeks, not used to fit"))
+                              f"{key} of the last {int(held.sum())} weeks, forecast by a fit on the weeks before them"))
     if cv is not None and len(cv):
         for key, low_is_bad in (("mape", False), ("r2", True)):
             name = f"cv_{key}"
@@ -344,7 +348,7 @@ def fit_quality_checks(actual, fitted, train: np.ndarray, n_params: int, cv: pd.
             bad = v < t if low_is_bad else v > t
             rows.append(Check(name, "", "validation", v, t, "warn" if bad else "ok",
                               f"mean {key} over {len(cv)} rolling-origin folds"))
-    res = dg.residual_diagnostics((actual - fitted)[train])
+    res = dg.residual_diagnostics(actual - fitted)
     dw = res["durbin_watson"]
     rows.append(Check("durbin_watson", "", "fit", dw, th.durbin_watson_low,
                       "warn" if dw < th.durbin_watson_low or dw > th.durbin_watson_high else "ok",

@@ -8,7 +8,8 @@
 3. Laplace approximation at the MAP and ``n_draws`` seeded draws from it.
 4. Identification checks on the fitted model (collinearity, spend following demand, wide ROI
    intervals, a negative baseline, ...).
-5. Rolling-origin cross-validation (mmm.validation), warm-started from the MAP.
+5. Validation (mmm.validation): rolling-origin cross-validation and the holdout forecast, refits
+   without the weeks they forecast. The reported model itself is fitted on every week.
 
 Why Laplace rather than a bootstrap: the MAP's ROI is pulled toward its prior where the data say
 little, and a residual bootstrap reproduces the fit's pull without its uncertainty, so its intervals
@@ -31,7 +32,7 @@ from mmm.checks import InsufficientDataError
 from mmm.fit import FitConfig, MarketData, fit_map, laplace_covariance, prepare_problem
 from mmm.model import ChannelSpec
 from mmm.results import FitResult, input_fingerprint
-from mmm.validation import rolling_origin_cv
+from mmm.validation import holdout_forecast, rolling_origin_cv
 
 __all__ = ["InsufficientDataError", "fit_market", "posterior_draws", "with_default_roi_priors"]
 
@@ -84,7 +85,7 @@ def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfi
         raise InsufficientDataError("no channel has usable spend")
     terms, lift_rows = ck.lift_test_terms(data.lift_tests, data.weeks, usable)
     rows += lift_rows
-    problem = prepare_problem(data, specs, config, terms)
+    problem = prepare_problem(data, specs, config, terms)  # every week: the reported model
     n_train = int(problem.train.sum())
     n_params = problem.baseline.design.shape[1] + problem.layout.size
     if n_train < n_params + 10:
@@ -100,10 +101,13 @@ def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfi
     fm = an.FittedModel(result, data, problem)
     result.checks = ck.checks_frame([*rows, *_identification(fm)])
     stats["fit_seconds"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    forecasts: list[np.ndarray] = []
     if config.cv_folds > 0:
-        t1 = time.perf_counter()
-        result.cv = rolling_origin_cv(data, specs, config, config.cv_folds, config.cv_horizon, initial=best.z)
-        stats["cv_seconds"] = time.perf_counter() - t1
+        result.cv, forecasts = rolling_origin_cv(data, specs, config, config.cv_folds, config.cv_horizon, initial=best.z)
+    holdout = holdout_forecast(data, specs, config, result.cv, forecasts, initial=best.z)
+    result.holdout_forecast = None if holdout is None else np.asarray(holdout, dtype=float)
+    stats["validation_seconds"] = time.perf_counter() - t1
     return result
 
 

@@ -46,7 +46,7 @@ class FitConfig:
     rest are engine internals."""
 
     seasonality_order: int = _DEFAULTS.seasonality_order
-    holdout_weeks: int = _DEFAULTS.holdout_weeks
+    holdout_weeks: int = _DEFAULTS.holdout_weeks  # the last weeks forecast by a refit without them (validation)
     interval_level: float = _DEFAULTS.interval_level
     seed: int = _DEFAULTS.random_seed
     cv_folds: int = _DEFAULTS.cv_folds  # rolling-origin folds (each a MAP refit), scored on the weeks after each origin
@@ -114,15 +114,17 @@ class Problem:
 
 
 def prepare_problem(data: MarketData, specs: list[ChannelSpec], config: FitConfig,
-                    lift_terms: list[dict] | None = None) -> Problem:
+                    lift_terms: list[dict] | None = None, holdout_weeks: int = 0) -> Problem:
     """Build the baseline design, the parameter layout and the media inputs for ``specs``.
 
     ``lift_terms``: validated lift tests as dicts (experiment_id, channel, weeks mask, measured, se).
+    ``holdout_weeks``: the last weeks left out of the likelihood (only the validation refits use it; the
+    reported model is fitted on every week).
     """
     n = len(data.weeks)
     train = np.ones(n, dtype=bool)
-    if config.holdout_weeks > 0:
-        train[n - config.holdout_weeks:] = False
+    if holdout_weeks > 0:
+        train[n - holdout_weeks:] = False
     baseline = build_baseline(data.weeks, data.controls, data.holiday_count, config.seasonality_order, train,
                               config.trend)
     layout = build_layout(specs, config.priors)
@@ -214,14 +216,15 @@ def evaluate(problem: Problem, z: np.ndarray, with_grad: bool = True) -> Evaluat
     r = u - bt @ (problem.hat @ u)
     q = max(float(u @ r), 1e-300)
     n = len(u)
-    dz = (z - layout.prior_mean) / layout.prior_sd
+    sd = layout.prior_scale(z)
+    dz = (z - layout.prior_mean) / sd
     lift_pred = _lift_predictions(problem, media)
     lift_res = np.array([(p - lt.measured) / lt.se for p, lt in zip(lift_pred, problem.lifts)])
     value = 0.5 * n * np.log(q) + 0.5 * float(dz @ dz) + 0.5 * float(lift_res @ lift_res)
     grad = np.zeros(layout.size)
     if with_grad:
         dtotal, dlift = media_derivatives(problem, z, media)
-        grad = -(n / q) * (dtotal @ r) + dz / layout.prior_sd
+        grad = -(n / q) * (dtotal @ r) + dz / sd
         if len(problem.lifts):
             grad += dlift @ (lift_res / np.array([lt.se for lt in problem.lifts]))
     return Evaluation(value, grad, media, r, q, lift_pred)
@@ -246,7 +249,7 @@ def fit_map(problem: Problem, config: FitConfig, initial: np.ndarray | None = No
     """
     layout = problem.layout
     rng = np.random.default_rng(config.seed)
-    lo = layout.prior_mean - 5 * layout.prior_sd
+    lo = layout.prior_mean - 5 * layout.prior_sd_below
     hi = layout.prior_mean + 5 * layout.prior_sd
     if initial is not None:  # a warm start (e.g. cross-validation folds start from the full fit's optimum)
         starts = [np.asarray(initial, dtype=float)]
@@ -291,7 +294,7 @@ def laplace_covariance(problem: Problem, z: np.ndarray) -> tuple[np.ndarray, flo
     n = problem.train.sum()
     dof = max(n - bt.shape[1] - c, 1)
     sigma2 = ev.q / dof
-    h = j.T @ j_res / sigma2 + np.diag(1.0 / layout.prior_sd ** 2)
+    h = j.T @ j_res / sigma2 + np.diag(1.0 / layout.prior_scale(z) ** 2)
     for k, lt in enumerate(problem.lifts):
         h += np.outer(dlift[:, k], dlift[:, k]) / lt.se ** 2
     h = 0.5 * (h + h.T)

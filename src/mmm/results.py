@@ -28,7 +28,7 @@ from mmm.fit import FitConfig, MarketData
 from mmm.model import ChannelSpec
 from mmm.transforms import Prior
 
-SCHEMA_VERSION = 2  # 1 was the unversioned MarketFit.state() of mmm_fit_state
+SCHEMA_VERSION = 3  # 1 was the unversioned MarketFit.state() of mmm_fit_state; 3 adds the holdout forecast
 
 
 class StaleFitError(RuntimeError):
@@ -86,6 +86,7 @@ class FitResult:
     checks: pd.DataFrame  # input and identification checks (mmm.checks.CHECK_COLUMNS)
     input_fingerprint: str
     cv: pd.DataFrame | None = None  # rolling-origin cross-validation folds (mmm.validation)
+    holdout_forecast: np.ndarray | None = None  # the last holdout_weeks weeks forecast by a fit without them
     stats: dict = field(default_factory=dict)  # objective, starts, convergence, evaluations, seconds
     schema_version: int = SCHEMA_VERSION
 
@@ -107,6 +108,7 @@ class FitResult:
             "specs": [asdict(s) for s in self.specs], "config": _config_dict(self.config),
             "z": self.z.tolist(), "cov": self.cov.tolist(), "draws": self.draws.tolist(), "sigma": self.sigma,
             "checks": self.checks.to_dict(orient="list"), "cv": cv, "stats": self.stats,
+            "holdout_forecast": None if self.holdout_forecast is None else self.holdout_forecast.tolist(),
         })
 
     @classmethod
@@ -128,6 +130,8 @@ class FitResult:
                    cov=np.array(doc["cov"], dtype=float), draws=np.array(doc["draws"], dtype=float),
                    sigma=float(doc["sigma"]), checks=pd.DataFrame(doc["checks"]),
                    input_fingerprint=doc["input_fingerprint"], cv=cv, stats=doc.get("stats", {}),
+                   holdout_forecast=None if doc.get("holdout_forecast") is None
+                   else np.array(doc["holdout_forecast"], dtype=float),
                    schema_version=version)
 
     def verify_input(self, data: MarketData, requested_specs: list[ChannelSpec], config: FitConfig) -> None:

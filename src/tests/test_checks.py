@@ -119,9 +119,9 @@ def test_fit_quality_checks_flag_a_bad_holdout():
     rng = np.random.default_rng(0)
     actual = 100 + rng.normal(0, 1, 60)
     fitted = actual + rng.normal(0, 0.5, 60)
-    fitted[-10:] = actual[-10:] * 0.7  # the forecast is 30% low
-    train = np.r_[np.ones(50, bool), np.zeros(10, bool)]
-    table = ck.checks_frame(ck.fit_quality_checks(actual, fitted, train, 3, None)).set_index("check_name")
+    forecast = np.full(60, np.nan)
+    forecast[-10:] = actual[-10:] * 0.7  # the out-of-sample forecast is 30% low
+    table = ck.checks_frame(ck.fit_quality_checks(actual, fitted, 3, forecast)).set_index("check_name")
     assert table.loc["holdout_mape", "status"] == "warn" and table.loc["holdout_mape", "value"] == pytest.approx(0.3, rel=0.02)
     assert table.loc["in_sample_mape", "status"] == "ok"
 

@@ -15,7 +15,7 @@ from mmm.engine import InsufficientDataError
 from mmm.engine import fit_market as fit_result
 from mmm.fit import FitConfig, MarketData, evaluate, prepare_problem
 from mmm.model import ChannelSpec
-from mmm.results import FitResult, StaleFitError
+from mmm.results import SCHEMA_VERSION, FitResult, StaleFitError
 
 SPECS = [ChannelSpec(c.name, "geometric", c.max_lag, "hill") for c in CHANNELS]
 FAST = FitConfig(n_starts=2, n_draws=200, holdout_weeks=0, cv_folds=0)
@@ -115,8 +115,8 @@ def test_stored_result_refuses_other_input_and_other_schema_versions(fits):
         stored.verify_input(market_data(truth), SPECS[:-1], FAST)  # channel settings changed
     with pytest.raises(StaleFitError, match="different input"):
         stored.verify_input(market_data(truth), SPECS, FitConfig(n_starts=2, n_draws=200, holdout_weeks=8, cv_folds=0))
-    doc = fit.result.to_json().replace('"schema_version": 2', '"schema_version": 1')
-    with pytest.raises(StaleFitError, match="schema version 1, but this package reads version 2"):
+    doc = fit.result.to_json().replace(f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 1')
+    with pytest.raises(StaleFitError, match=f"schema version 1, but this package reads version {SCHEMA_VERSION}"):
         FitResult.from_json(doc)
 
 
@@ -262,3 +262,23 @@ def test_configured_channel_without_spend_in_the_market_is_a_note_not_a_warning(
     row = fit.result.checks.set_index("channel").loc["podcast"]
     assert row["check_name"] == "channel_not_in_market" and row["status"] == "ok"
     assert "no spend in this market" in row["message"]
+
+
+def test_reported_model_uses_every_week_and_the_holdout_is_forecast_out_of_sample():
+    from mmm.validation import forecast
+
+    truth = simulate_market(32)
+    config = FitConfig(n_starts=2, n_draws=100, cv_folds=0, holdout_weeks=13)
+    fit = fit_market(market_data(truth), SPECS, config)
+    assert fit.problem.train.all()  # the reported model saw every week
+    table = an.fitted_revenue(fit)
+    assert table["is_holdout"].sum() == 13 and table["is_holdout"].iloc[-13:].all()
+    assert table.loc[~table["is_holdout"], "forecast_revenue"].isna().all()
+    # the forecast is a refit without the last 13 weeks: a model that never saw them
+    refit = forecast(market_data(truth), fit.result.specs, config, 13, initial=fit.result.z)
+    np.testing.assert_allclose(table["forecast_revenue"].iloc[-13:], refit, rtol=1e-6)
+    held = table.iloc[-13:]
+    mape = float(np.mean(np.abs(held.actual_revenue - held.forecast_revenue) / held.actual_revenue))
+    checks = an.model_checks(fit, LOOKBACK).set_index("check_name")
+    assert checks.loc["holdout_mape", "value"] == pytest.approx(mape)
+    assert mape < 0.1  # noise is 2-4% of revenue
