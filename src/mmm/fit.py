@@ -216,15 +216,14 @@ def evaluate(problem: Problem, z: np.ndarray, with_grad: bool = True) -> Evaluat
     r = u - bt @ (problem.hat @ u)
     q = max(float(u @ r), 1e-300)
     n = len(u)
-    sd = layout.prior_scale(z)
-    dz = (z - layout.prior_mean) / sd
+    dz = (z - layout.prior_mean) / layout.prior_sd
     lift_pred = _lift_predictions(problem, media)
     lift_res = np.array([(p - lt.measured) / lt.se for p, lt in zip(lift_pred, problem.lifts)])
     value = 0.5 * n * np.log(q) + 0.5 * float(dz @ dz) + 0.5 * float(lift_res @ lift_res)
     grad = np.zeros(layout.size)
     if with_grad:
         dtotal, dlift = media_derivatives(problem, z, media)
-        grad = -(n / q) * (dtotal @ r) + dz / sd
+        grad = -(n / q) * (dtotal @ r) + dz / layout.prior_sd
         if len(problem.lifts):
             grad += dlift @ (lift_res / np.array([lt.se for lt in problem.lifts]))
     return Evaluation(value, grad, media, r, q, lift_pred)
@@ -249,7 +248,7 @@ def fit_map(problem: Problem, config: FitConfig, initial: np.ndarray | None = No
     """
     layout = problem.layout
     rng = np.random.default_rng(config.seed)
-    lo = layout.prior_mean - 5 * layout.prior_sd_below
+    lo = layout.prior_mean - 5 * layout.prior_sd
     hi = layout.prior_mean + 5 * layout.prior_sd
     if initial is not None:  # a warm start (e.g. cross-validation folds start from the full fit's optimum)
         starts = [np.asarray(initial, dtype=float)]
@@ -294,7 +293,7 @@ def laplace_covariance(problem: Problem, z: np.ndarray) -> tuple[np.ndarray, flo
     n = problem.train.sum()
     dof = max(n - bt.shape[1] - c, 1)
     sigma2 = ev.q / dof
-    h = j.T @ j_res / sigma2 + np.diag(1.0 / layout.prior_scale(z) ** 2)
+    h = j.T @ j_res / sigma2 + np.diag(1.0 / layout.prior_sd ** 2)
     for k, lt in enumerate(problem.lifts):
         h += np.outer(dlift[:, k], dlift[:, k]) / lt.se ** 2
     h = 0.5 * (h + h.T)

@@ -81,16 +81,6 @@ class Layout:
     slots: np.ndarray  # (n_slots, C)
     prior_mean: np.ndarray
     prior_sd: np.ndarray
-    prior_sd_below: np.ndarray | None = None  # split-normal priors: the sd below the mean (default: prior_sd)
-
-    def __post_init__(self) -> None:
-        if self.prior_sd_below is None:
-            self.prior_sd_below = self.prior_sd.copy()
-
-    def prior_scale(self, z: np.ndarray) -> np.ndarray:
-        """The prior sd that applies at z: ``prior_sd_below`` below the prior mean, ``prior_sd`` above."""
-        return np.where(z < self.prior_mean, self.prior_sd_below, self.prior_sd)
-
     @property
     def size(self) -> int:
         return len(self.names)
