@@ -4,6 +4,8 @@ Tolerances are stated next to each check. Recovery is judged on means over sever
 true parameters differ (a single fit is noisy: 156 weeks cannot pin down eight channels exactly).
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -282,3 +284,23 @@ def test_reported_model_uses_every_week_and_the_holdout_is_forecast_out_of_sampl
     checks = an.model_checks(fit, LOOKBACK).set_index("check_name")
     assert checks.loc["holdout_mape", "value"] == pytest.approx(mape)
     assert mape < 0.1  # noise is 2-4% of revenue
+
+
+def test_one_corrupted_week_does_not_move_any_roi_out_of_its_clean_interval():
+    # A daily source missing one day makes its week a seventh low. With Huber weights (the default) no
+    # channel's ROI leaves its clean-data 90% interval; the plain Gaussian fit is dragged further.
+    truth = simulate_market(103)
+    clean_data = market_data(truth)
+    config = FitConfig(n_starts=2, n_draws=300, cv_folds=0)
+    clean = an.roi_interval(fit_market(clean_data, SPECS, config))
+    week = int(np.argmax(truth.spend["social"].to_numpy()[:140]))
+    corrupted = market_data(truth)
+    corrupted.revenue = truth.revenue.copy()
+    corrupted.revenue[week] *= 6 / 7
+    robust = fit_market(corrupted, SPECS, config)
+    roi = an.roi_interval(robust)
+    assert ((roi["estimate"] >= clean["lower"]) & (roi["estimate"] <= clean["upper"])).all(), roi.join(clean, rsuffix="_clean")
+    assert robust.result.week_weights[week] < 0.7 and np.median(robust.result.week_weights) == 1.0
+    gaussian = an.roi_interval(fit_market(corrupted, SPECS, dataclasses.replace(config, huber_c=None)))
+    move = lambda r: float(((r["estimate"] - clean["estimate"]).abs() / clean["estimate"]).max())  # noqa: E731
+    assert move(roi) < move(gaussian)
