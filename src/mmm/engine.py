@@ -87,7 +87,7 @@ def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfi
     fingerprint = input_fingerprint(data, requested, config)
     rows = ck.revenue_checks(data.revenue)
     usable, spend_rows = ck.spend_checks(data.spend, [s.name for s in requested])
-    rows += spend_rows
+    rows += spend_rows + ck.recency_checks(data.spend[usable], data.weeks, max(int(config.holdout_weeks), 4))
     specs = with_default_roi_priors(data, [s for s in requested if s.name in usable])
     if not specs:
         raise InsufficientDataError("no channel has usable spend")

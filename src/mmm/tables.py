@@ -211,10 +211,15 @@ def model_checks_table(fits: Mapping[str, FittedModel], fit_table: pd.DataFrame,
 
 
 def _bounds(fm: FittedModel, channel_settings: pd.DataFrame, settings: RunSettings) -> tuple[np.ndarray, ...]:
+    """Current weekly spend and the allocation's bounds; a channel too new to estimate keeps its spend."""
     cfg = channel_settings.set_index("channel")
     current = an.current_weekly_spend(fm, settings.allocation_lookback_weeks)
     lo = np.array([_setting(cfg, c, "min_budget_multiplier", settings.optimizer_min_multiplier) for c in fm.channels])
     hi = np.array([_setting(cfg, c, "max_budget_multiplier", settings.optimizer_max_multiplier) for c in fm.channels])
+    checks = fm.result.checks
+    too_new = set(checks.loc[(checks["check_name"] == "channel_too_new") & (checks["status"] != "ok"), "channel"])
+    fixed = np.array([c in too_new for c in fm.channels])
+    lo, hi = np.where(fixed, 1.0, lo), np.where(fixed, 1.0, hi)
     return current, current * lo, current * hi
 
 
