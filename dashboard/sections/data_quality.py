@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import formatting as fmt
 from dashboard import ui
 from dashboard.views import data_quality as view
-from dashboard.views.common import market_label
+from dashboard.views.common import market_label, not_fitted_message
 
 market = ui.header("Data quality", "Whether the input data and the model can be trusted.")
 
@@ -54,7 +54,7 @@ diagnostics = ui.table_for_market("fct_diagnostics", market, stop=False)
 if diagnostics is not None:
     counts = view.status_counts(diagnostics)
     st.markdown(" · ".join(f"{fmt.status(s)}: **{n}**" for s, n in counts.items()))
-    ui.note(*view.checks_sentence(counts))
+    ui.note(*view.checks_sentence(counts, modeled=not not_fitted_message(diagnostics, market)))
     st.caption(
         "Every check of the market (fct_diagnostics): data sufficiency from the SQL layer, then the model's "
         "checks. Problems are listed; the checks that are ok are folded under each group."

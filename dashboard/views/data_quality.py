@@ -119,8 +119,10 @@ def status_counts(checks: pd.DataFrame) -> dict[str, int]:
     return {s: int((status == s).sum()) for s in STATUSES}
 
 
-def checks_sentence(counts: dict[str, int]) -> tuple[str, str]:
+def checks_sentence(counts: dict[str, int], modeled: bool = True) -> tuple[str, str]:
     """(level, sentence) for all of a market's checks."""
+    if counts["fail"] and not modeled:
+        return "error", f"{counts['fail']} check(s) failed: the market could not be modeled."
     if counts["fail"]:
         return "error", f"{counts['fail']} check(s) failed: read the model's numbers for this market with caution."
     if counts["warn"]:
