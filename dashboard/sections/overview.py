@@ -22,8 +22,8 @@ diagnostics = ui.table_for_market("fct_diagnostics", market, stop=False)
 if diagnostics is not None:
     quality = overview.fit_quality(diagnostics)
     ui.figures(quality.figures)
-    for sentence in quality.problems:
-        st.warning(sentence)
+    if quality.problems:
+        st.warning(overview.problems_text(quality.problems))
     if quality.subject_problems:
         st.info(
             f"{quality.subject_problems} check(s) about a channel, a pair of channels, a control or a lift test "

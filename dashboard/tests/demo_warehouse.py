@@ -8,7 +8,8 @@ values from these tables. The additions:
 * raw rows the data layer quarantines (negative spend, unknown currency, dates after ``as_of_date``);
 * a market ``mx`` with 30 weeks of history (fewer than ``min_weeks_required``: not modeled, a
   'market_not_fitted' check) and no sales in 20 of them (a failed non-critical Great Expectation);
-* a lift test on US TV measuring less than the model predicts (a positive z-score: model too high);
+* a lift test on Canada's paid search measuring less than the model predicts (a positive z-score: the
+  model is too high);
 * target modes: ``target_mroi`` for every market, and a ``target_revenue_weekly`` that the US can reach
   and Canada cannot.
 
@@ -35,7 +36,7 @@ AS_OF = "2026-01-31"
 SMALL_MARKET = "mx"
 SMALL_MARKET_WEEKS = 30
 SMALL_MARKET_WEEKS_WITHOUT_SALES = 20
-LIFT_TEST = "lt_us_tv_20250707,us,tv,2025-07-07,2025-08-03,150000.00,20000.00,USD"
+LIFT_TEST = "lt_ca_search_20250707,ca,search,2025-07-07,2025-08-03,60000.00,10000.00,USD"
 VARS = {
     "as_of_date": AS_OF,
     "target_mroi": 1.5,

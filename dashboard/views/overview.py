@@ -94,6 +94,11 @@ def fit_quality(diagnostics: pd.DataFrame) -> FitQuality:
     return FitQuality(figures, problems, subject_problems, checks_table(fit))
 
 
+def problems_text(problems: list[str]) -> str:
+    """The market-level problems as one list (one box, not one per check)."""
+    return f"{len(problems)} check(s) of the market are not ok:\n" + "\n".join(f"- {p}" for p in problems)
+
+
 def media_share(contributions: pd.DataFrame) -> tuple[float, float]:
     """(revenue driven by channels, all fitted revenue) over one market's fct_contributions."""
     channels = contributions.loc[contributions["component_type"] == "channel", "contribution"].sum()
