@@ -334,7 +334,7 @@ def lift_comparison(lift: pd.DataFrame, z: float) -> alt.LayerChart:
     )
     data = pd.concat([measured, predicted], ignore_index=True)
     order = ["Measured (experiment)", "Predicted (model)"]
-    y = alt.Y("experiment:N", title=None)
+    y = alt.Y("experiment:N", title=None, axis=alt.Axis(labelLimit=320))
     color = alt.Color(
         "source:N", title=None, sort=order, scale=alt.Scale(domain=order, range=[ACTUAL_COLOR, FITTED_COLOR])
     )

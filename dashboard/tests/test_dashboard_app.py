@@ -323,7 +323,7 @@ def test_experiments_model_too_high_reads_as_such(monkeypatch, built_db, tables)
     assert len(off) == len(at.warning) >= 1
     for (_, row), warning in zip(off.iterrows(), texts(at.warning)):
         too_high = row["predicted_lift"] > row["measured_lift"]
-        assert ("overstates (model too high)" if too_high else "understates (model too low)") in warning
+        assert ("model too high: it predicts more" if too_high else "model too low: it predicts less") in warning
         assert f"{fmt.money(row['predicted_lift'])} predicted vs {fmt.money(row['measured_lift'])} measured" in warning
         verdict = table.set_index("Experiment").loc[row["experiment_id"], "Verdict"]
         assert verdict == ("✗ model too high" if too_high else "✗ model too low")

@@ -214,7 +214,7 @@ def test_sidebar_navigation_and_market_selector(server: str, page, tables) -> No
     page.set_viewport_size(VIEWPORT)
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').click()
     page.get_by_role("option", name=other.upper()).click()
-    _wait_for_section(page, "Experiments", 1, ["overstates (model too high)"])
+    _wait_for_section(page, "Experiments", 1, ["model too high: it predicts more lift"])
     body = _body(page)
     assert all(e in body for e in off["experiment_id"])
     _screenshot(page, f"7_experiments_{other}.png")

@@ -338,13 +338,14 @@ def test_model_predicting_more_than_measured_reads_model_too_high():
     assert experiments.verdict(lift["z_score"].iloc[0]) == "✗ model too high"
     assert experiments.lift_table(lift, {"tv": "TV"})["Verdict"].iloc[0] == "✗ model too high"
     [sentence] = experiments.disagreements(lift)
-    assert "overstates (model too high)" in sentence and "$235k predicted vs $165k measured" in sentence
+    assert "model too high: it predicts more lift than the test measured" in sentence
+    assert "$235k predicted vs $165k measured" in sentence
 
 
 def test_model_predicting_less_than_measured_reads_model_too_low():
     lift = experiments.ordered(lift_frame(predicted=165_000, measured=235_000), {"tv": "TV"})
     assert experiments.verdict(lift["z_score"].iloc[0]) == "✗ model too low"
-    assert "understates (model too low)" in experiments.disagreements(lift)[0]
+    assert "model too low: it predicts less lift than the test measured" in experiments.disagreements(lift)[0]
 
 
 def test_the_build_z_sign_matches_predicted_minus_measured(tables):

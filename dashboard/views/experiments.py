@@ -39,10 +39,10 @@ def disagreements(lift: pd.DataFrame) -> list[str]:
     for _, row in lift.iterrows():
         z = row["z_score"]
         if pd.notna(z) and abs(z) > AGREE_Z:
-            direction = "overstates (model too high)" if z > 0 else "understates (model too low)"
+            direction = "more" if z > 0 else "less"
             out.append(
-                f"**{row['label']}**: the model {direction} this test's lift "
-                f"({fmt.money(row['predicted_lift'])} predicted vs {fmt.money(row['measured_lift'])} "
+                f"**{row['label']}**: {verdict(z).removeprefix('✗ ')}: it predicts {direction} lift than the test "
+                f"measured ({fmt.money(row['predicted_lift'])} predicted vs {fmt.money(row['measured_lift'])} "
                 f"measured, z = {z:+.2f})."
             )
     return out
