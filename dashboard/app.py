@@ -20,9 +20,7 @@ st.set_page_config(page_title="Marketing mix dashboard", page_icon=":material/mo
 
 page = st.navigation(
     [
-        st.Page(
-            SECTIONS_DIR / "overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True
-        ),
+        st.Page(SECTIONS_DIR / "overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
         st.Page(SECTIONS_DIR / "channels.py", title="Channels", icon=":material/bar_chart:", url_path="channels"),
         st.Page(
             SECTIONS_DIR / "response_curves.py",
@@ -31,12 +29,8 @@ page = st.navigation(
             url_path="response-curves",
         ),
         st.Page(SECTIONS_DIR / "budget.py", title="Budget", icon=":material/payments:", url_path="budget"),
-        st.Page(
-            SECTIONS_DIR / "data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"
-        ),
-        st.Page(
-            SECTIONS_DIR / "experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"
-        ),
+        st.Page(SECTIONS_DIR / "data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
+        st.Page(SECTIONS_DIR / "experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"),
     ]
 )
 

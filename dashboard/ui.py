@@ -71,10 +71,7 @@ def header(title: str, caption: str) -> str | None:
     st.caption(f"Market: **{common.market_label(market)}** · {caption}")
     reason = common.not_fitted_message(load("fct_diagnostics").frame, market)
     if reason:
-        st.error(
-            f"Market {common.market_label(market)} was not modeled: {reason}. Its data checks are under "
-            "**Data quality**."
-        )
+        st.error(f"Market {common.market_label(market)} was not modeled: {reason}. Its data checks are under **Data quality**.")
     return market
 
 
@@ -118,6 +115,4 @@ def figures(items: list[common.Figure]) -> None:
 
 def note(level: str, text: str) -> None:
     """st.info / st.warning / st.error / st.success / st.caption by name."""
-    {"info": st.info, "warning": st.warning, "error": st.error, "success": st.success, "caption": st.caption}[level](
-        text
-    )
+    {"info": st.info, "warning": st.warning, "error": st.error, "success": st.success, "caption": st.caption}[level](text)

@@ -46,8 +46,7 @@ class TableRead:
         if self.missing_columns:
             columns = ", ".join(f"`{c}`" for c in self.missing_columns)
             return (
-                f"Table `{self.name}` in the warehouse has no column {columns}: it was written by an older "
-                f"build; {BUILD_HINT}."
+                f"Table `{self.name}` in the warehouse has no column {columns}: it was written by an older build; {BUILD_HINT}."
             )
         state = "does not exist" if self.is_missing else "is empty"
         return f"Table `{self.name}` {state} in the warehouse: {BUILD_HINT}."

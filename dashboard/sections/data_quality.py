@@ -31,9 +31,7 @@ else:
     for _, group in counts.iterrows():
         plural = "s" if group["Rows"] != 1 else ""
         with st.expander(f"Examples: {group['Source']} · {group['Rule']} ({group['Rows']} row{plural})"):
-            st.dataframe(
-                view.quarantine_examples(rows, group["Source"], group["Rule"]), hide_index=True, width="stretch"
-            )
+            st.dataframe(view.quarantine_examples(rows, group["Source"], group["Rule"]), hide_index=True, width="stretch")
 
 # --- Great Expectations -------------------------------------------------------------------------------
 st.subheader("Great Expectations results")

@@ -9,9 +9,7 @@ from dashboard.views import response_curves
 
 COLUMNS = 3
 
-market = ui.header(
-    "Response curves", "Expected weekly revenue of each channel if its weekly spend were held at a level."
-)
+market = ui.header("Response curves", "Expected weekly revenue of each channel if its weekly spend were held at a level.")
 curves = ui.table_for_market("fct_response_curves", market)
 labels = ui.labels(market)
 panels = response_curves.panels(curves, ui.market_frame("fct_channel_summary", market), labels)

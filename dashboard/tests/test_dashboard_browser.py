@@ -1,9 +1,10 @@
 """End-to-end: the dashboard served by `streamlit run`, driven in real headless Chromium (Playwright).
 
-Starts the app on a free localhost port against the tests' warehouse (a real `dbt build`, conftest.py), opens every section (by URL, and
-once by clicking the sidebar link), checks that the Vega-Lite charts were drawn and the key text is
-there, and saves a full-page screenshot of each section under test-output/screenshots/. Skipped with
-a message when /usr/bin/chromium (Debian package `chromium`) or the playwright package is missing.
+Starts the app on a free localhost port against the tests' warehouse (a real `dbt build`, conftest.py),
+opens every section (by URL, and once by clicking the sidebar link), checks that the Vega-Lite charts
+were drawn and the key text is there, and saves a full-page screenshot of each section under
+test-output/screenshots/. Skipped with a message when /usr/bin/chromium (Debian package `chromium`) or
+the playwright package is missing.
 """
 
 from __future__ import annotations
@@ -37,36 +38,66 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 1000}
 
+
 # (url path, title, charts expected at least, texts that must be shown outside tables: Streamlit draws
 # dataframes on a canvas, so their cells are not page text; AppTest checks those). The texts are derived
 # from the built tables by ``sections(tables)``.
 def sections(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, int, list[str]]]:
     fitted = tables["fct_fitted_revenue"]
     first = fitted.groupby("market")["actual_revenue"].sum().idxmax()
-    summary = tables["fct_channel_summary"].query("market == @first").sort_values("spend", ascending=False)
+    summary = tables["fct_channel_summary"]
+    summary = summary[summary["market"] == first].sort_values("spend", ascending=False)
     top = summary.iloc[0]
-    allocation = tables["fct_optimal_allocation"].query("market == @first")
+    allocation = tables["fct_optimal_allocation"]
+    allocation = allocation[allocation["market"] == first]
     change = allocation["expected_revenue_optimal"].sum() - allocation["expected_revenue_current"].sum()
     quarantined = tables["fct_quarantined_rows"]
     source, rule = quarantined.groupby(["source_name", "rule"]).size().idxmax()
     return [
-        ("", "Overview", 2, [fmt.money(fitted.query("market == @first")["actual_revenue"].sum()), "Fit quality",
-                             "Holdout R²", "Weekly contributions", "Media drove"]),
+        (
+            "",
+            "Overview",
+            2,
+            [
+                fmt.money(fitted.loc[fitted["market"] == first, "actual_revenue"].sum()),
+                "Fit quality",
+                "Holdout R²",
+                "Weekly contributions",
+                "Media drove",
+            ],
+        ),
         ("channels", "Channels", 3, ["Warnings", "Spend share vs contribution share", "Channel table"]),
-        ("response-curves", "Response curves", len(summary),
-         [f"{top['display_name']}: current {fmt.money(top['current_weekly_spend'])} per week"]),
-        ("budget", "Budget", 1, [fmt.money(change, signed=True), "Scenarios", "Target budgets",
-                                 "Try another weekly budget", "the best split is expected to bring"]),
-        ("data-quality", "Data quality", 0, ["Quarantined rows", f"{source} · {rule}", "Great Expectations results",
-                                             "Data sufficiency"]),
+        (
+            "response-curves",
+            "Response curves",
+            len(summary),
+            [f"{top['display_name']}: current {fmt.money(top['current_weekly_spend'])} per week"],
+        ),
+        (
+            "budget",
+            "Budget",
+            1,
+            [
+                fmt.money(change, signed=True),
+                "Scenarios",
+                "Target budgets",
+                "Try another weekly budget",
+                "the best split is expected to bring",
+            ],
+        ),
+        (
+            "data-quality",
+            "Data quality",
+            0,
+            ["Quarantined rows", f"{source} · {rule}", "Great Expectations results", "Data sufficiency"],
+        ),
         ("experiments", "Experiments", 1, ["The z-score is", "positive when the model predicts more lift"]),
     ]
 
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason="headless browser test skipped: /usr/bin/chromium is absent "
-    "(apt-get install chromium chromium-driver)",
+    reason="headless browser test skipped: /usr/bin/chromium is absent (apt-get install chromium chromium-driver)",
 )
 
 
@@ -222,7 +253,8 @@ def test_sidebar_navigation_and_market_selector(server: str, page, tables) -> No
 
 def test_budget_input_reoptimises(server: str, page, tables) -> None:
     first = tables["fct_fitted_revenue"].groupby("market")["actual_revenue"].sum().idxmax()
-    stored = tables["fct_optimal_allocation"].query("market == @first")["weekly_budget"].iloc[0]
+    allocation = tables["fct_optimal_allocation"]
+    stored = allocation.loc[allocation["market"] == first, "weekly_budget"].iloc[0]
     budget = round(stored * 1.2)
     page.goto(f"{server}/budget")
     _wait_for_section(page, "Budget", 1)

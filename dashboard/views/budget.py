@@ -122,9 +122,7 @@ def allocation_table(frame: pd.DataFrame) -> pd.DataFrame:
                 f"{fmt.money(c, signed=True)} ({fmt.share(c / cur if cur else np.nan, signed=True)})"
                 for c, cur in zip(change, frame["current_weekly_spend"])
             ],
-            "Allowed range": [
-                fmt.money_range(lo, hi) for lo, hi in zip(frame["min_weekly_spend"], frame["max_weekly_spend"])
-            ],
+            "Allowed range": [fmt.money_range(lo, hi) for lo, hi in zip(frame["min_weekly_spend"], frame["max_weekly_spend"])],
             "Bound": frame["binding_constraint"].fillna("").map(lambda b: BOUND_WORDS.get(str(b), "—")),
         }
     ).reset_index(drop=True)
@@ -229,10 +227,7 @@ def reoptimized_sentence(budget: float, result: reoptimize.Reallocation) -> str:
         f"**{fmt.money(result.revenue_change, signed=True)}** vs today's allocation"
     )
     if pd.notna(result.change_lower):
-        text += (
-            f" (interval {fmt.money(result.change_lower, signed=True)} to "
-            f"{fmt.money(result.change_upper, signed=True)})."
-        )
+        text += f" (interval {fmt.money(result.change_lower, signed=True)} to {fmt.money(result.change_upper, signed=True)})."
     else:
         text += "."
     if pd.notna(result.marginal_roi):

@@ -52,9 +52,7 @@ def channel_table(summary: pd.DataFrame) -> pd.DataFrame:
                 fmt.money_range(lo, hi) for lo, hi in zip(summary["contribution_lower"], summary["contribution_upper"])
             ],
             "ROI": summary["roi"].map(fmt.ratio),
-            "ROI interval": [
-                f"{fmt.ratio(lo)} – {fmt.ratio(hi)}" for lo, hi in zip(summary["roi_lower"], summary["roi_upper"])
-            ],
+            "ROI interval": [f"{fmt.ratio(lo)} – {fmt.ratio(hi)}" for lo, hi in zip(summary["roi_lower"], summary["roi_upper"])],
             "Marginal ROI": summary["mroi"].map(fmt.ratio),
             "Spend share": summary["spend_share"].map(fmt.share),
             "Contribution share": summary["contribution_share"].map(fmt.share),

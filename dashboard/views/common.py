@@ -63,11 +63,7 @@ def channel_labels(summary: pd.DataFrame | None) -> dict[str, str]:
     """channel -> display name, from one market's fct_channel_summary rows."""
     if summary is None or summary.empty:
         return {}
-    return {
-        str(c): str(d)
-        for c, d in zip(summary["channel"], summary["display_name"])
-        if pd.notna(d) and str(d).strip()
-    }
+    return {str(c): str(d) for c, d in zip(summary["channel"], summary["display_name"]) if pd.notna(d) and str(d).strip()}
 
 
 def label(channel: object, labels: dict[str, str]) -> str:

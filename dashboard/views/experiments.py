@@ -54,13 +54,11 @@ def lift_table(lift: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
             "Experiment": lift["experiment_id"],
             "Channel": lift["channel"].map(lambda c: label(c, labels)),
             "Dates": [
-                f"{pd.Timestamp(s):%d %b %Y} – {pd.Timestamp(e):%d %b %Y}"
-                for s, e in zip(lift["start_date"], lift["end_date"])
+                f"{pd.Timestamp(s):%d %b %Y} – {pd.Timestamp(e):%d %b %Y}" for s, e in zip(lift["start_date"], lift["end_date"])
             ],
             "Measured lift": lift["measured_lift"].map(fmt.money),
             "Measured interval": [
-                fmt.money_range(m - Z90 * se, m + Z90 * se)
-                for m, se in zip(lift["measured_lift"], lift["measured_lift_se"])
+                fmt.money_range(m - Z90 * se, m + Z90 * se) for m, se in zip(lift["measured_lift"], lift["measured_lift_se"])
             ],
             "Predicted lift": lift["predicted_lift"].map(fmt.money),
             "Predicted interval": [

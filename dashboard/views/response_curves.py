@@ -65,10 +65,7 @@ def panels(curves: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]) 
         elif curve["is_current_spend"].fillna(False).astype(bool).any():
             current = float(curve.loc[curve["is_current_spend"].fillna(False).astype(bool), "weekly_spend"].iloc[0])
         name = label(channel, labels)
-        caption = (
-            f"**{name}**: current {fmt.money(current)} per week; "
-            f"saturation {saturation_note(curve, current, saturation)}."
-        )
+        caption = f"**{name}**: current {fmt.money(current)} per week; saturation {saturation_note(curve, current, saturation)}."
         out.append(Panel(channel, name, curve, current, saturation, caption))
     return out
 
