@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -397,6 +398,22 @@ def test_data_quality_tables_missing_or_stale(monkeypatch, db_copy):
         "Table `fct_diagnostics` in the warehouse has no column `category`: it was written by an older build; "
         "run `make build` first.",
     ]
+
+
+def test_a_rebuilt_warehouse_is_read_again(monkeypatch, db_copy):
+    """Reads are cached on the file's modification time: a change to the file shows on the next rerun."""
+    db = db_copy()
+    at = open_section(monkeypatch, db, "overview", market="us")
+    assert not any("fct_contributions" in w for w in texts(at.warning))
+    with duckdb.connect(str(db)) as con:  # what a new build does: the file changes
+        con.execute("delete from fct_contributions")
+    at.run()
+    assert "Table `fct_contributions` is empty in the warehouse: run `make build` first." in texts(at.warning)
+
+
+def test_unknown_market_in_the_url_falls_back_to_the_biggest(monkeypatch, built_db, tables):
+    at = open_section(monkeypatch, built_db, "overview", market="atlantis")
+    assert at.sidebar.selectbox[0].value == markets_by_revenue(tables)[0]
 
 
 def test_dashboard_leaves_the_warehouse_untouched(monkeypatch, db_copy):
