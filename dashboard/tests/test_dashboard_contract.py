@@ -83,11 +83,6 @@ def test_the_built_warehouse_has_the_contract_columns_and_types(built_db, table)
     assert found == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="models/marts/_marts__exposures.yml (outside the dashboard's folder) does not list fct_fit_parameters "
-    "and fct_target_budget yet; when it does, this passes and the marker must go",
-)
 def test_the_exposure_lists_every_table_the_dashboard_reads():
     exposure = next(e for e in yaml.safe_load(EXPOSURES.read_text())["exposures"] if e["name"] == "mmm_dashboard")
     refs = {ref.split("'")[1] for ref in exposure["depends_on"]}
