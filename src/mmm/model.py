@@ -34,6 +34,9 @@ class ChannelSpec:
 
     The defaults are those ``int_channel_settings`` gives a channel missing from the seed. A ROI prior
     median of None means: centre the prior on the ROI implied by media driving 20% of revenue.
+    ``priors`` sets this channel's prior of any parameter by full name, as (mean, sd) on the unconstrained
+    scale (e.g. ``{"roi": (log 1.3, 0.4), "adstock_alpha": (0.2, 0.5)}``): pooling across markets and the
+    refresh from a previous run use it; it wins over the ROI median/sigma and over the forms' defaults.
     """
 
     name: str
@@ -42,6 +45,7 @@ class ChannelSpec:
     saturation_kind: str = "hill"
     roi_prior_median: float | None = 1.0
     roi_prior_sigma: float = 1.0
+    priors: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         where = f"channel {self.name}"
@@ -50,6 +54,12 @@ class ChannelSpec:
             get_saturation(self.saturation_kind)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
+        object.__setattr__(self, "priors", {str(k): (float(v[0]), float(v[1])) for k, v in dict(self.priors).items()})
+        unknown = set(self.priors) - set(self.parameter_names())
+        if unknown:
+            raise ValueError(f"{where}: priors for unknown parameters {sorted(unknown)}; known: {self.parameter_names()}")
+        if any(not sd > 0 for _, sd in self.priors.values()):
+            raise ValueError(f"{where}: every prior sd must be positive, got {self.priors}")
         if int(self.max_lag) != self.max_lag or self.max_lag < 0:
             raise ValueError(f"{where}: max_lag must be a whole number of weeks >= 0, got {self.max_lag}")
         if not self.roi_prior_sigma > 0:
@@ -105,6 +115,8 @@ def build_layout(channels: list[ChannelSpec], priors: dict[str, Prior] | None = 
         entries.append(("roi", ROI_LINK, Prior(float(np.log(roi_median)), float(ch.roi_prior_sigma))))
         for j, (name, link, prior) in enumerate(entries):
             prior = priors.get(name, prior)
+            if name in ch.priors:
+                prior = Prior(*ch.priors[name])
             slots[j, ci] = len(names)
             names.append((ch.name, name))
             links.append(link)

@@ -204,3 +204,18 @@ def test_a_new_form_is_one_registered_class():
         assert abs(roi - true_roi) / true_roi < 0.2
     finally:
         del tf.SATURATIONS["exponential_test"]
+
+
+def test_a_channel_can_carry_its_own_prior_of_any_parameter():
+    spec = ChannelSpec("tv", "geometric", 4, "hill", priors={"roi": (np.log(2.0), 0.3), "adstock_alpha": (1.0, 0.2)})
+    other = ChannelSpec("search")
+    from mmm.model import build_layout
+
+    layout = build_layout([spec, other], {"adstock_alpha": tf.Prior(-2.0, 0.9)})
+    assert layout.prior_mean[layout.index("tv", "roi")] == pytest.approx(np.log(2.0))
+    assert layout.prior_sd[layout.index("tv", "roi")] == pytest.approx(0.3)
+    assert layout.prior_mean[layout.index("tv", "adstock_alpha")] == 1.0  # the channel's own wins...
+    assert layout.prior_mean[layout.index("search", "adstock_alpha")] == -2.0  # ...over the run-wide override
+    assert layout.prior_sd[layout.index("search", "roi")] == 1.0  # and the roi median/sigma apply otherwise
+    with pytest.raises(ValueError, match="priors for unknown parameters"):
+        ChannelSpec("tv", priors={"adstock_theta": (0.0, 1.0)})
