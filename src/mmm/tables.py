@@ -9,7 +9,11 @@ money is in the reporting currency.
 
 from __future__ import annotations
 
+import concurrent.futures
+import dataclasses
 import math
+import multiprocessing
+import os
 import re
 from collections.abc import Mapping
 
@@ -18,6 +22,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from mmm import analysis as an
+from mmm import checks as ck
+from mmm import pooling
 from mmm.analysis import FittedModel
 from mmm.checks import CHECK_COLUMNS, InsufficientDataError
 from mmm.engine import fit_market
@@ -33,7 +39,7 @@ from mmm.results import SCHEMA_VERSION, FitResult
 from mmm.settings import RunSettings
 
 FIT_COLUMNS = ["market", "status", "message", "n_weeks", "fit_seconds", "schema_version", "input_fingerprint",
-               "fit_result_json"]
+               "pooling_json", "fit_result_json"]
 
 
 def _single_thread():
@@ -83,38 +89,110 @@ def market_data(model_input: pd.DataFrame, market: str, lift_tests: pd.DataFrame
 
 
 def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_tests: pd.DataFrame | None,
-                sufficiency: pd.DataFrame | None, settings: RunSettings) -> pd.DataFrame:
+                sufficiency: pd.DataFrame | None, settings: RunSettings, workers: int | None = None) -> pd.DataFrame:
     """Fit every market once: the ``mmm_fit`` table (FIT_COLUMNS), one row per market.
 
-    A market that fails a data-sufficiency check, or cannot be fitted, gets a row with status
-    'not_fitted' and the reason instead of a fit. If no market can be fitted, the modeling step stops
-    with the reasons.
+    With ``pooling: partial`` and two or more markets, the markets are fitted in three stages (mmm.pooling):
+    each on its own, then the shared centre and spread of each channel's parameters, then each again with
+    those as its priors; the pool is stored with every market (``pooling_json``). A market whose only
+    failing data check is a short history (at least ``min_weeks_pooled`` weeks) is then fitted through
+    the pool, with a warning row. Any other market that fails a data-sufficiency check, or cannot be fitted,
+    gets a row with status 'not_fitted' and the reason. If no market can be fitted, the modeling step stops
+    with the reasons. ``workers``: processes for the per-market fits (default: one per core, at most two, the size of
+    the project's machines); the tables do not depend on it.
     """
     config, specs = FitConfig.from_settings(settings), channel_specs(channel_settings)
+    markets = sorted(model_input["market"].unique())
+    plan = {m: _market_plan(m, model_input, sufficiency, settings) for m in markets}
+    data = {m: market_data(model_input, m, lift_tests) for m in markets if plan[m][0] != "fail"}
+    runner = _Runner(workers, len(data))
+    pool = None
+    alone = [m for m in data if plan[m][0] == "fit"]
+    if settings.pooling == "partial" and len(alone) >= 2:
+        first = runner.map(_fit_task, [(data[m], pooling.stage_one_specs(specs),
+                                        dataclasses.replace(config, cv_folds=0, holdout_weeks=0), m, None) for m in alone])
+        pool = pooling.fit_pool([r for r in first if isinstance(r, FitResult)], specs)
+    fitted = [m for m in data if plan[m][0] == "fit" or (pool is not None and plan[m][0] == "pool_only")]
+    results = dict(zip(fitted, runner.map(_fit_task, [
+        (data[m], pool.market_specs(specs) if pool else specs, config, m,
+         _POOL_ONLY_MIN_WEEKS if plan[m][0] == "pool_only" else None) for m in fitted])))
+    runner.close()
     rows = []
-    for market in sorted(model_input["market"].unique()):
-        failed = None
-        if sufficiency is not None and len(sufficiency):
-            bad = sufficiency[(sufficiency["market"] == market) & (sufficiency["status"] == "fail")]
-            if len(bad):
-                failed = "; ".join(bad["message"].astype(str))
-        n_weeks = int(model_input.loc[model_input.market == market, "week_start_date"].nunique())
-        result = None
-        if failed is None:
-            try:
-                result = fit_market(market_data(model_input, market, lift_tests), specs, config, market)
-            except InsufficientDataError as exc:
-                failed = str(exc)
-        rows.append(dict(market=market, status="fitted" if result else "not_fitted",
-                         message=f"market {market} was not fitted: {failed}" if failed else "", n_weeks=n_weeks,
+    for m in markets:
+        n_weeks = int(model_input.loc[model_input.market == m, "week_start_date"].nunique())
+        result, failed = results.get(m), plan[m][1] if m not in results else None
+        if isinstance(result, str):  # the fit raised InsufficientDataError
+            result, failed = None, result
+        if result is not None and plan[m][0] == "pool_only":
+            result.checks = ck.checks_frame([*(ck.Check(**r) for r in result.checks.to_dict("records")),
+                                             ck.Check("modeled_through_pool", "", "input", n_weeks, settings.min_weeks_required,
+                                                      "warn", f"market {m} has {n_weeks} weeks, too few to fit alone "
+                                                      f"({settings.min_weeks_required} required); it is modeled through the "
+                                                      "pool, so its estimates lean on the other markets.")])
+        rows.append(dict(market=m, status="fitted" if result else "not_fitted",
+                         message=f"market {m} was not fitted: {failed}" if failed else "", n_weeks=n_weeks,
                          fit_seconds=result.fit_seconds if result else math.nan,
                          schema_version=SCHEMA_VERSION, input_fingerprint=result.input_fingerprint if result else None,
+                         pooling_json=pool.to_json() if pool is not None and result else None,
                          fit_result_json=result.to_json() if result else None))
     out = pd.DataFrame(rows, columns=FIT_COLUMNS)
     if len(out) == 0 or (out["status"] != "fitted").all():
         reasons = "; ".join(out["message"]) or "mmm_model_input has no rows"
         raise InsufficientDataError(f"No market could be modeled. {reasons}")
     return out
+
+
+_POOL_ONLY_MIN_WEEKS = 20  # a market fitted through the pool needs this many weeks on top of its baseline terms
+
+
+def _market_plan(market: str, model_input: pd.DataFrame, sufficiency: pd.DataFrame | None,
+                 settings: RunSettings) -> tuple[str, str | None]:
+    """('fit', None), ('pool_only', reason) for a history only too short to fit alone, or ('fail', reason)."""
+    if sufficiency is None or not len(sufficiency):
+        return "fit", None
+    bad = sufficiency[(sufficiency["market"] == market) & (sufficiency["status"] == "fail")]
+    if not len(bad):
+        return "fit", None
+    reason = "; ".join(bad["message"].astype(str))
+    n_weeks = int(model_input.loc[model_input.market == market, "week_start_date"].nunique())
+    if set(bad["check_name"]) == {"weeks_of_history"} and n_weeks >= settings.min_weeks_pooled:
+        return "pool_only", reason
+    return "fail", reason
+
+
+def _fit_task(args) -> FitResult | str:
+    """One market's fit (a top-level function, so worker processes can run it); an error message if it cannot be fitted."""
+    data, specs, config, market, min_train_weeks = args
+    try:
+        return fit_market(data, specs, config, market, min_train_weeks=min_train_weeks)
+    except InsufficientDataError as exc:
+        return str(exc)
+
+
+class _Runner:
+    """Maps a per-market task over forked worker processes.
+
+    The fits always run in workers, even with one: a fit in a forked worker and one in the parent process can
+    differ in the last bits (the optimizer then moves ~1e-4 along flat directions), so always using workers
+    makes the tables the same whatever the number of cores. ``workers=0`` runs in this process (debugging).
+    """
+
+    def __init__(self, workers: int | None, n_tasks: int):
+        workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+        workers = min(workers, max(n_tasks, 1))
+        self.executor = None
+        if workers >= 1:
+            self.executor = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+    def map(self, fn, items: list) -> list:
+        if self.executor is None:
+            with _single_thread():
+                return [fn(x) for x in items]
+        return list(self.executor.map(fn, items, chunksize=max(1, len(items) // 32)))
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
 
 
 def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
@@ -130,7 +208,9 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
         for r in fit_table[fit_table["status"] == "fitted"].itertuples():
             result = FitResult.from_json(r.fit_result_json)
             data = market_data(model_input, r.market, lift_tests)
-            result.verify_input(data, specs, config)
+            pooled = getattr(r, "pooling_json", None)
+            market_specs = pooling.Pool.from_json(pooled).market_specs(specs) if isinstance(pooled, str) else specs
+            result.verify_input(data, market_specs, config)
             fits[r.market] = FittedModel.from_result(result, data)
     return fits
 
