@@ -1,5 +1,5 @@
 -- Public mart: every check per market in one schema, the data-sufficiency checks of the SQL layer
--- (category 'data') and the engine's checks (mmm_model_checks). Columns: _marts__models.yml.
+-- (category 'data') and the engine's checks (mmm_market_outputs). Columns: _marts__models.yml.
 with data_checks as (
 
     select * from {{ ref('mmm_data_sufficiency') }}
@@ -8,7 +8,8 @@ with data_checks as (
 
 model_checks as (
 
-    select * from {{ ref('mmm_model_checks') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'model_checks'
 
 ),
 

@@ -15,6 +15,7 @@ import math
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -89,7 +90,8 @@ def market_data(model_input: pd.DataFrame, market: str, lift_tests: pd.DataFrame
 
 
 def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_tests: pd.DataFrame | None,
-                sufficiency: pd.DataFrame | None, settings: RunSettings, workers: int | None = None) -> pd.DataFrame:
+                sufficiency: pd.DataFrame | None, settings: RunSettings, workers: int | None = None,
+                progress=print) -> pd.DataFrame:
     """Fit every market once: the ``mmm_fit`` table (FIT_COLUMNS), one row per market.
 
     With ``pooling: partial`` and two or more markets, the markets are fitted in three stages (mmm.pooling):
@@ -110,12 +112,14 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
     alone = [m for m in data if plan[m][0] == "fit"]
     if settings.pooling == "partial" and len(alone) >= 2:
         first = runner.map(_fit_task, [(data[m], pooling.stage_one_specs(specs),
-                                        dataclasses.replace(config, cv_folds=0, holdout_weeks=0), m, None) for m in alone])
+                                        dataclasses.replace(config, cv_folds=0, holdout_weeks=0), m, None) for m in alone],
+                           Progress("mmm_fit (pooling, stage 1 of 2: each market alone)", len(alone), progress))
         pool = pooling.fit_pool([r for r in first if isinstance(r, FitResult)], specs)
     fitted = [m for m in data if plan[m][0] == "fit" or (pool is not None and plan[m][0] == "pool_only")]
     results = dict(zip(fitted, runner.map(_fit_task, [
         (data[m], pool.market_specs(specs) if pool else specs, config, m,
-         _POOL_ONLY_MIN_WEEKS if plan[m][0] == "pool_only" else None) for m in fitted])))
+         _POOL_ONLY_MIN_WEEKS if plan[m][0] == "pool_only" else None) for m in fitted],
+        Progress("mmm_fit" + (" (pooling, stage 2 of 2: each market with the pool)" if pool else ""), len(fitted), progress))))
     runner.close()
     rows = []
     for m in markets:
@@ -169,6 +173,31 @@ def _fit_task(args) -> FitResult | str:
         return str(exc)
 
 
+class Progress:
+    """Progress of a long step in the dbt log: markets done out of the total and the time left (printed
+    at most every 10% or 15 seconds; dbt shows what a Python model prints)."""
+
+    def __init__(self, step: str, total: int, sink=print):
+        self.step_name, self.total, self.sink = step, total, sink
+        self.done, self.t0, self.last = 0, time.perf_counter(), 0.0
+
+    def step(self, result):
+        self.done += 1
+        now = time.perf_counter() - self.t0
+        if self.sink is not None and self.total >= 10 and (
+                self.done == self.total or now - self.last >= 15.0 or self.done % max(1, self.total // 10) == 0):
+            self.last = now
+            left = now / self.done * (self.total - self.done)
+            self.sink(f"{self.step_name}: {self.done}/{self.total} markets ({self.done / self.total:.0%}), "
+                      f"{_duration(now)} elapsed, about {_duration(left)} left")
+        return result
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
 class _Runner:
     """Maps a per-market task over forked worker processes.
 
@@ -184,11 +213,13 @@ class _Runner:
         if workers >= 1:
             self.executor = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
-    def map(self, fn, items: list) -> list:
+    def map(self, fn, items: list, progress: Progress | None = None) -> list:
         if self.executor is None:
             with _single_thread():
-                return [fn(x) for x in items]
-        return list(self.executor.map(fn, items, chunksize=max(1, len(items) // 32)))
+                results = (fn(x) for x in items)
+                return [progress.step(r) if progress else r for r in results]
+        results = self.executor.map(fn, items, chunksize=max(1, min(8, len(items) // 64)))
+        return [progress.step(r) if progress else r for r in results]
 
     def close(self) -> None:
         if self.executor is not None:
