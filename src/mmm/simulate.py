@@ -8,7 +8,7 @@ test bed for comparing estimators. Every seed draws its own configuration:
   normalised lag weights, so a spend held at x every week has steady-state adstock x;
 * saturation: Hill (S-shaped or concave) or logistic (``tanh(lam x / 2)``, PyMC-Marketing's curve);
 * true ROI drawn per channel, with at least one channel well below 1 ("weak", 0.2-0.7) and one with
-  almost no effect ("null", 0.0-0.05); the rest lognormal around 1.5;
+  almost no effect ("near_zero", 0.0-0.05); the rest lognormal around 1.5;
 * spend that follows seasonal demand (search always, others sometimes), always-on budgets that move
   between planning cycles, flighted channels with on/off bursts that overlap (a shared flight
   calendar), bursty channels;
@@ -69,7 +69,7 @@ POOL: tuple[Archetype, ...] = (
     Archetype("affiliate", 10_000, ("demand", "always_on"), 3, ("geometric",)),
 )
 ALWAYS = ("search", "social", "tv")
-ROI_CLASSES = ("strong", "weak", "null")
+ROI_CLASSES = ("strong", "weak", "near_zero")
 
 
 class TrueResponse:
@@ -196,11 +196,11 @@ def _adstock_params(rng: np.random.Generator, kind: str, max_lag: int) -> dict:
 
 
 def _roi_classes(rng: np.random.Generator, names: list[str]) -> dict[str, str]:
-    """At least one 'null' and one 'weak' channel, never search or social (they get the lift tests)."""
+    """At least one 'near_zero' and one 'weak' channel, never search or social (they get the lift tests)."""
     others = [c for c in names if c not in ("search", "social")]
     picks = rng.permutation(others)
     classes = {c: "strong" for c in names}
-    classes[picks[0]] = "null"
+    classes[picks[0]] = "near_zero"
     classes[picks[1]] = "weak"
     for c in names:  # a further weak channel now and then, search and social included
         if classes[c] == "strong" and rng.random() < 0.15:
@@ -209,7 +209,7 @@ def _roi_classes(rng: np.random.Generator, names: list[str]) -> dict[str, str]:
 
 
 def _true_roi(rng: np.random.Generator, roi_class: str) -> float:
-    if roi_class == "null":
+    if roi_class == "near_zero":
         return float(rng.uniform(0.0, 0.05))
     if roi_class == "weak":
         return float(rng.uniform(0.2, 0.7))

@@ -36,7 +36,7 @@ def test_shape_ranges_and_each_seed_draws_its_own_configuration(sims):
     assert {"hill", "logistic"} <= set(truth.saturation_kind)
     assert {"geometric", "delayed"} <= set(truth.adstock_kind) and truth.adstock_kind.str.startswith("weibull").any()
     assert {"demand", "flighted", "always_on"} <= set(truth.spend_pattern)
-    assert {"strong", "weak", "null"} <= set(truth.roi_class)
+    assert {"strong", "weak", "near_zero"} <= set(truth.roi_class)
 
 
 def test_components_plus_noise_are_revenue_and_contributions_are_media_columns(sims):
@@ -57,10 +57,10 @@ def test_roi_definition_and_roi_classes(sims):
         t = s.truth.set_index("channel")
         np.testing.assert_allclose(t["roi"], t["contribution"] / t["spend"], rtol=1e-12)
         assert (t["roi"] >= 0).all()
-        assert (t.loc[t.roi_class == "null", "roi"] <= 0.05 + 1e-12).all()
+        assert (t.loc[t.roi_class == "near_zero", "roi"] <= 0.05 + 1e-12).all()
         assert (t.loc[t.roi_class == "weak", "roi"] < 0.75).all()
-        assert (t.roi_class == "null").sum() >= 1 and (t.roi_class == "weak").sum() >= 1
-        assert t.loc[["search", "social"], "roi_class"].ne("null").all()
+        assert (t.roi_class == "near_zero").sum() >= 1 and (t.roi_class == "weak").sum() >= 1
+        assert t.loc[["search", "social"], "roi_class"].ne("near_zero").all()
 
 
 def test_noise_and_media_share_are_as_configured(sims):
