@@ -45,19 +45,19 @@ def pymc_spec(quick: bool) -> PeerSpec:
               "controls": "dataset controls + linear trend t (as in its documented example)",
               "chains": 2, "draws": draws, "tune": tune, "random_seed": 20261122, "interval": "5-95% quantiles",
               "runner_revision": PYMC_REVISION}
-    label = "pymc-marketing" + (" (QUICK: 200 draws/200 tune, not the default)" if quick else "")
+    label = "pymc-marketing" + ("[QUICK 200+200 draws, not default]" if quick else "")
     return PeerSpec("pymc-marketing", "pymc-marketing", "pymc_runner.py", config,
                     ["--draws", str(draws), "--tune", str(tune), "--chains", "2"], 60 * 60, label)
 
 
 def meridian_spec(quick: bool) -> PeerSpec:
-    # Meridian's getting-started defaults: sample_posterior(n_chains=10, n_adapt=2000, n_burnin=500, n_keep=1000)
-    chains, adapt, burnin, keep = (2, 200, 100, 200) if quick else (10, 2000, 500, 1000)
+    # Meridian's user guide ("Run the model"): sample_posterior(n_chains=7, n_adapt=500, n_burnin=500, n_keep=1000)
+    chains, adapt, burnin, keep = (2, 100, 100, 100) if quick else (7, 500, 500, 1000)
     config = {"class": "meridian.model.Meridian", "model_spec": "ModelSpec() defaults (ROI priors, Hill, geometric)",
               "kpi_type": "revenue", "controls": "dataset controls", "n_chains": chains, "n_adapt": adapt,
               "n_burnin": burnin, "n_keep": keep, "seed": 20261122, "interval": "5-95% quantiles",
               "runner_revision": MERIDIAN_REVISION}
-    label = "meridian" + (" (QUICK: 2 chains x 200, not the default)" if quick else "")
+    label = "meridian" + ("[QUICK 2 chains x 100, not default]" if quick else "")
     return PeerSpec("meridian", "meridian", "meridian_runner.py", config,
                     ["--chains", str(chains), "--adapt", str(adapt), "--burnin", str(burnin), "--keep", str(keep)],
                     MERIDIAN_LIMIT_S, label)
