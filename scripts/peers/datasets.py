@@ -107,12 +107,13 @@ def simulate_dataset(seed: int) -> Dataset:
 
 def pysim_dataset(seed: int, work: Path, log=print) -> Dataset:
     """Run pysimmmulator (own venv) for ``seed``; weekly data, truth and lift tests come back as files."""
-    out = work / "pysim_raw" / f"seed_{seed}"
+    runner = Path(__file__).with_name("pysim_runner.py")
+    revision = hashlib.sha256(runner.read_bytes()).hexdigest()[:8]  # a changed runner regenerates the data
+    out = work / "pysim_raw" / revision / f"seed_{seed}"
     done = out / "weekly.csv"
     if not done.exists():
         python = venvs.ensure("pysimmmulator", log)
         out.mkdir(parents=True, exist_ok=True)
-        runner = Path(__file__).with_name("pysim_runner.py")
         res = subprocess.run([str(python), str(runner), "--seed", str(seed), "--out", str(out)],
                              capture_output=True, text=True)
         if res.returncode != 0:
@@ -120,8 +121,12 @@ def pysim_dataset(seed: int, work: Path, log=print) -> Dataset:
     weekly = pd.read_csv(done)
     meta = json.loads((out / "meta.json").read_text())
     truth = pd.read_csv(out / "truth.csv")
-    truth = _truth_frame(truth.channel, truth.spend, truth.contribution, saturation_kind=truth.saturation_kind,
-                         adstock_kind=truth.adstock_kind, pysim_net_roi=truth.net_roi.round(4))
+    # its spend split: every channel but the last draws a share of the campaign total, the last gets the rest
+    role = ["remainder" if c == meta["channels"][-1] else "share" for c in truth.channel]
+    roi_class = np.where(truth.roi < 0.1, "near_zero", np.where(truth.roi < 0.8, "weak", "strong"))
+    truth = _truth_frame(truth.channel, truth.spend, truth.contribution, roi_class=roi_class,
+                         saturation_kind=truth.saturation_kind, adstock_kind=truth.adstock_kind, spend_role=role,
+                         pysim_net_roi=truth.net_roi.round(4))
     lifts = pd.read_csv(out / "lift_tests.csv", parse_dates=["start_week", "end_week"])
     return Dataset(f"pysimmmulator_s{seed}", "pysimmmulator", seed, weekly, meta["channels"], meta["controls"], truth,
                    lifts if len(lifts) else None, None, True, notes=meta.get("notes", ""))

@@ -90,6 +90,7 @@ def score(est: pd.DataFrame, truth: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
     per = m.copy()
     per["roi_rel_error"] = rel
     per["roi_abs_error"] = np.abs(m["roi"] - m["true_roi"])
+    per["roi_rel_bias"] = (m["roi"] - m["true_roi"]) / np.maximum(m["true_roi"].abs(), MIN_TRUE_ROI)
     per["covered"] = covered(m["roi_lower"], m["roi_upper"], m["true_roi"])
     per["rel_width"] = (m["roi_upper"] - m["roi_lower"]) / np.maximum(m["true_roi"].abs(), MIN_TRUE_ROI)
     per["near_zero"] = ~big

@@ -227,11 +227,38 @@ def summarise(by_dataset: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+CONDITIONS = ["roi_class", "spend_pattern", "adstock_kind", "saturation_kind", "spend_role", "channel"]
+
+
+def by_condition(by_channel: pd.DataFrame) -> pd.DataFrame:
+    """Per generator, system and channel condition: mean relative ROI error and signed bias (channels with true
+    ROI >= 0.1), coverage, and for near-zero channels the mean absolute error; to find what a system misses."""
+    if by_channel.empty:
+        return pd.DataFrame()
+    frames = []
+    for cond in CONDITIONS:
+        if cond not in by_channel:
+            continue
+        d = by_channel.dropna(subset=[cond])
+        big = d[~d["near_zero"].astype(bool)]
+        g = big.groupby(["generator", "system", cond])
+        out = pd.DataFrame({"n": d.groupby(["generator", "system", cond]).size(),
+                            "roi_rel_error": g["roi_rel_error"].mean(), "roi_rel_error_median": g["roi_rel_error"].median(),
+                            "roi_rel_bias": g["roi_rel_bias"].mean(),
+                            "coverage": d.groupby(["generator", "system", cond])["covered"].mean(),
+                            "abs_error": d.groupby(["generator", "system", cond])["roi_abs_error"].mean()})
+        out = out.reset_index().rename(columns={cond: "value"})
+        out.insert(2, "condition", cond)
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)
+
+
 def write_outputs(by_dataset: pd.DataFrame, by_channel: pd.DataFrame, suffix: str = "") -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     by_dataset.to_csv(RESULTS / f"peers_by_dataset{suffix}.csv", index=False, float_format="%.5g")
     if len(by_channel):
         by_channel.to_csv(RESULTS / f"peers_by_channel{suffix}.csv", index=False, float_format="%.5g")
+        by_condition(by_channel).to_csv(RESULTS / f"peers_by_condition{suffix}.csv", index=False, float_format="%.4g")
     summ = summarise(by_dataset)
     if len(summ):
         summ.to_csv(RESULTS / f"peers_summary{suffix}.csv", index=False, float_format="%.5g")
