@@ -46,7 +46,8 @@ def pymc_spec(quick: bool) -> PeerSpec:
               "chains": 2, "draws": draws, "tune": tune, "random_seed": 20261122, "interval": "5-95% quantiles",
               "runner_revision": PYMC_REVISION}
     label = "pymc-marketing" + ("[QUICK 200+200 draws, not default]" if quick else "")
-    return PeerSpec("pymc-marketing", "pymc-marketing", "pymc_runner.py", config,
+    # quick fits live in their own cache folder, so a smoke test never replaces the real cached fits
+    return PeerSpec("pymc-marketing" + ("-quick" if quick else ""), "pymc-marketing", "pymc_runner.py", config,
                     ["--draws", str(draws), "--tune", str(tune), "--chains", "2"], 60 * 60, label)
 
 
@@ -58,7 +59,7 @@ def meridian_spec(quick: bool) -> PeerSpec:
               "n_burnin": burnin, "n_keep": keep, "seed": 20261122, "interval": "5-95% quantiles",
               "runner_revision": MERIDIAN_REVISION}
     label = "meridian" + ("[QUICK 2 chains x 100, not default]" if quick else "")
-    return PeerSpec("meridian", "meridian", "meridian_runner.py", config,
+    return PeerSpec("meridian" + ("-quick" if quick else ""), "meridian", "meridian_runner.py", config,
                     ["--chains", str(chains), "--adapt", str(adapt), "--burnin", str(burnin), "--keep", str(keep)],
                     MERIDIAN_LIMIT_S, label)
 
@@ -158,7 +159,7 @@ def run(generators: list[str], seeds: list[int], systems: list[str], quick: bool
                     label = "ours+lift" if lift else "ours"
                     results.append((label, r, dict(version=ours_version, config=json.dumps(ours_config),
                                                    reused=False, lift_tests=r.get("n_lift_tests", 0))))
-            for sysname in ("pymc-marketing", "meridian"):
+            for sysname in ("pymc-marketing", "meridian"):  # names of --systems; spec.system is the cache folder
                 if sysname not in systems:
                     continue
                 if sysname == "meridian" and meridian_only and not any(
