@@ -41,7 +41,9 @@ def main(argv=None) -> int:
     ap.add_argument("--systems", nargs="+", default=["ours", "pymc-marketing", "meridian"],
                     choices=["ours", "pymc-marketing", "meridian"])
     ap.add_argument("--meridian-only", nargs="+", default=None,
-                    help="run Meridian only on these datasets (names, name prefixes or generators)")
+                    help="run Meridian only on these datasets (dataset names or generator names)")
+    ap.add_argument("--meridian-timeout", type=float, default=None,
+                    help="minutes before a Meridian fit is stopped (default 15: the limit the benchmark sets for it)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: 2 seeds, peers with few draws (labelled QUICK, results in *_quick.csv)")
     ap.add_argument("--refit-peers", action="store_true", help="ignore the cache and refit every peer")
@@ -51,11 +53,23 @@ def main(argv=None) -> int:
     t0 = time.time()
     print(f"peer benchmark: generators {args.generators}, seeds {seeds}, systems {args.systems}"
           + (" [QUICK MODE: peers with few draws, not their defaults]" if args.quick else ""))
-    by_dataset, _ = runner.run(args.generators, seeds, args.systems, args.quick, args.refit_peers, args.work,
-                               args.meridian_only)
+    by_dataset, by_channel = runner.run(args.generators, seeds, args.systems, args.quick, args.refit_peers, args.work,
+                               args.meridian_only, args.meridian_timeout)
     summary = runner.summarise(by_dataset)
     print("\n## Means per generator and system\n")
     print(runner.markdown(summary))
+    cond = runner.by_condition(by_channel)
+    if len(cond):
+        import pandas as pd
+
+        pd.set_option("display.width", 200)
+        print("\n## ROI error by channel condition (relative error and signed bias over channels with true ROI >= 0.1; "
+              "coverage and absolute error over all)\n")
+        for name, part in cond[cond.condition != "channel"].groupby("condition", sort=False):
+            print(part.pivot_table(index=["generator", "value"], columns="system", values="roi_rel_error").round(3)
+                  .to_string())
+            print()
+        print("Per channel and condition: benchmarks/results/peers_by_condition.csv; per channel: peers_by_channel.csv")
     reused = by_dataset[by_dataset.get("reused", False) == True]  # noqa: E712
     if len(reused):
         print(f"\n{len(reused)} peer fits were REUSED from benchmarks/results/cache (same system, version, config "
