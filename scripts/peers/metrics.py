@@ -10,6 +10,7 @@ Per channel c with true ROI r_c, estimate e_c, interval [l_c, u_c], spend s_c:
 * contribution-share error: half the L1 distance between the estimated and the true split of the total
   media contribution, 1/2 sum_c |share_est_c - share_true_c| (0 = the same split; 1 = disjoint): the
   share of media contribution attributed to the wrong channels.
+* media total ratio: estimated total media contribution / true total (> 1: baseline credited to media).
 * coverage: share of channels with l_c <= r_c <= u_c.
 * relative width: mean of (u_c - l_c) / r_c over channels with true ROI >= MIN_TRUE_ROI.
 * capture: (true revenue at the proposed allocation - at current) / (true optimum - current), all under
@@ -100,6 +101,7 @@ def score(est: pd.DataFrame, truth: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
            "roi_error_weighted": roi_error_weighted(b["roi"], b["true_roi"], b["spend"]) if big.any() else nan,
            "near_zero_abs_error": float(per.loc[~big, "roi_abs_error"].mean()) if (~big).any() else nan,
            "contribution_share_error": contribution_share_error(m["contribution"], m["true_contribution"]),
+           "media_total_ratio": float(m["contribution"].sum() / m["true_contribution"].sum()),
            "coverage": coverage(m["roi_lower"], m["roi_upper"], m["true_roi"]),
            "rel_width": relative_width(b["roi_lower"], b["roi_upper"], b["true_roi"]) if big.any() else nan}
     if "hdi94_lower" in m and m["hdi94_lower"].notna().all():

@@ -210,7 +210,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-SUMMARY_COLS = ["roi_error", "roi_error_weighted", "near_zero_abs_error", "contribution_share_error", "coverage", "rel_width",
+SUMMARY_COLS = ["roi_error", "roi_error_weighted", "near_zero_abs_error", "contribution_share_error", "media_total_ratio",
+                "coverage", "rel_width",
                 "coverage_hdi94", "rel_width_hdi94", "capture", "seconds", "peak_rss_mb"]
 
 
