@@ -229,6 +229,8 @@ def summarise(by_dataset: pd.DataFrame) -> pd.DataFrame:
     # coverage pooled over channels = mean of per-dataset coverage weighted by channel count
     out["coverage"] = (ok["coverage"] * ok["n_channels"]).groupby([ok.generator, ok.system], sort=False).sum() \
         / out["n_channels"]
+    if "capture" in ok:  # capture has long negative tails (an allocation worse than current): the median too
+        out.insert(out.columns.get_loc("capture") + 1, "capture_median", g["capture"].median())
     out["version"] = g["version"].first()
     out["config"] = g["config"].first()
     return out.reset_index()
