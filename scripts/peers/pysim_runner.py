@@ -14,10 +14,11 @@ Pitfalls handled (read in the package source, 0.6.2):
 * every channel is declared under ``channels_impressions``: a clicks-only channel gets zero clicks;
 * its ``channel_roi`` is net, (revenue - spend) / spend: the true revenue ROI here is revenue from the
   channel's conversions / spend (= net + 1, checked);
-* the saturation's inflection is a share of the maximum of the adstocked series, so it depends on the
-  data: lift-test windows avoid the day of that maximum, so switching the window off does not move the
-  curve, and the counterfactual is the package's own transforms applied to the switched-off impressions
-  with the same realised CPM and CVR noise (honest);
+* the saturation's inflection is a share of the maximum of the adstocked series (``scurve``: a quantile of
+  its range [min, max]), so it depends on the data. The lift-test counterfactual is the package's own
+  adstock applied to the switched-off impressions, with the saturation curve held at the factual data and
+  the same realised CPM and CVR noise (recomputing the inflection on the switched-off series would move the
+  curve on every day; for ``scurve`` the new minimum of 0 even made some "lifts" negative);
 * its baseline is misaligned (``consolidate_dataframe`` assigns the daily baseline series to rows indexed
   by campaign id): every day of campaign k gets the baseline of day k, so the "yearly" sine becomes one
   slow partial wave over the whole period, the trend is compressed to its first n_campaigns days, the
@@ -126,14 +127,29 @@ def simulate(config: dict, seed: int):
     return sim, params, baseline, media, full, roi
 
 
-def counterfactual_conversions(sim, params, media: pd.DataFrame, channel: str, off_days: np.ndarray) -> np.ndarray:
-    """The package's own adstock + saturation on the channel's impressions with ``off_days`` set to zero."""
-    df = media[["date", f"{channel}_impressions", f"{channel}_cvr"]].copy()
-    df.loc[off_days, f"{channel}_impressions"] = 0.0
+def _saturate_fixed(x: np.ndarray, kind: str, alpha: float, gamma: float, factual: np.ndarray) -> np.ndarray:
+    """The package's ``hill_saturation`` / ``scurve_saturation`` (x * S(x)) with the inflection computed once
+    from the *factual* adstocked series, so the same curve applies to a counterfactual series."""
+    if kind == "hill":
+        inflection = gamma * np.max(factual) if gamma <= 1.0 else gamma
+    else:  # scurve: gamma is a quantile of the range [min, max] of the factual series
+        inflection = np.quantile(np.linspace(np.min(factual), np.max(factual), num=100), gamma)
+    return x ** alpha / (x ** alpha + inflection ** alpha) * x
+
+
+def channel_conversions(sim, params, media: pd.DataFrame, channel: str, off_days: np.ndarray | None) -> np.ndarray:
+    """Daily conversions of ``channel`` from the package's adstock and its saturation curve fixed at the factual
+    data, with the impressions of ``off_days`` set to zero (None: the factual conversions)."""
+    df = media[["date", f"{channel}_impressions"]].copy()
+    factual = media[f"{channel}_impressions_adstocked"].to_numpy()
+    if off_days is not None:
+        df.loc[off_days, f"{channel}_impressions"] = 0.0
     ad = params["adstock_params"]
     df = sim._simulate_decay(mmm_df=df, adstock_config={channel: ad.adstock[channel]})
-    df = sim._simulate_diminishing_returns(mmm_df=df, saturation_config={channel: ad.saturation[channel]})
-    return (df[f"{channel}_impressions_adstocked_decay_diminishing"] * df[f"{channel}_cvr"]).to_numpy()
+    sat = ad.saturation[channel]
+    x = df[f"{channel}_impressions_adstocked"].to_numpy()
+    return _saturate_fixed(x, sat["type"], sat["params"]["alpha"], sat["params"]["gamma"], factual) \
+        * media[f"{channel}_cvr"].to_numpy()
 
 
 def main(argv=None) -> None:
@@ -195,28 +211,23 @@ def main(argv=None) -> None:
     truth = pd.DataFrame(rows)
     truth.to_csv(args.out / "truth.csv", index=False)
 
-    # lift tests: 4-week switch-off of search and social, in the last year before the final 8 weeks, at the
-    # highest-spend window that does not contain the day where the adstocked series peaks (see module doc)
+    # lift tests: 4-week switch-off of search and social at the highest-spend window of the last year before
+    # the final 8 weeks; counterfactual = the package's transforms with the saturation curve held at the factual
+    # data (its inflection depends on the series' max, and for scurve its min: recomputing it on the switched-off
+    # series would move the curve for every day and could even make the lift negative)
     lifts = []
     lrng = np.random.default_rng([args.seed, 1000])
-    date_all = pd.to_datetime(media["date"]).reset_index(drop=True)
+    media = media.reset_index(drop=True)
+    date_all = pd.to_datetime(media["date"])
+    w = weekly.assign(d=pd.to_datetime(weekly["date"]))
     for c in LIFT_CHANNELS:
-        ad = media[f"{c}_impressions_adstocked"].to_numpy()
-        peak_day = date_all[int(np.argmax(ad))]
-        w = weekly.assign(d=pd.to_datetime(weekly["date"]))
-        cand = []
-        for i in range(max(0, len(w) - 52), len(w) - 8 - 3):
-            start, end = w["d"].iloc[i], w["d"].iloc[i + 3]
-            if start <= peak_day <= end + pd.Timedelta(days=6):
-                continue
-            cand.append((float(w[c].iloc[i:i + 4].sum()), start, end))
-        if not cand:
-            continue
+        factual = channel_conversions(sim, params, media, c, None)
+        assert np.allclose(factual, media[f"{c}_conversions"].to_numpy(), rtol=1e-9, atol=1e-9), c
+        cand = [(float(w[c].iloc[i:i + 4].sum()), w["d"].iloc[i], w["d"].iloc[i + 3])
+                for i in range(max(0, len(w) - 52), len(w) - 8 - 3)]
         _, start, end = max(cand, key=lambda t: t[0])
         off = np.asarray((date_all >= start) & (date_all <= end + pd.Timedelta(days=6)))
-        on_conv = (media[f"{c}_impressions_adstocked_decay_diminishing"] * media[f"{c}_cvr"]).to_numpy()
-        off_conv = counterfactual_conversions(sim, params, media.reset_index(drop=True), c, off)
-        true = float(rpc * (on_conv - off_conv)[:kept].sum())
+        true = float(rpc * (factual - channel_conversions(sim, params, media, c, off))[:kept].sum())
         se = LIFT_SE_SHARE * abs(true)
         lifts.append(dict(experiment_id=f"lt_{c}_{start:%Y%m%d}", channel=c, start_week=start.strftime("%Y-%m-%d"),
                           end_week=end.strftime("%Y-%m-%d"), lift=true + lrng.normal(0, se), lift_se=se, true_lift=true))
