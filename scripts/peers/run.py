@@ -277,8 +277,8 @@ def markdown(summary: pd.DataFrame) -> str:
     if summary.empty:
         return "(no results)"
     head = ("| generator | system | datasets | ROI error | ROI error (spend-wt) | near-zero abs error | "
-            "contribution-share error | media total / true | 90% coverage | width / true ROI | 94% HDI coverage | 94% HDI width / true ROI | "
-            "capture mean (median) | fit s | peak MB |")
+            "contribution-share error | media total / true | 90% coverage | width / true ROI | 94% HDI coverage | "
+            "94% HDI width / true ROI | capture mean (median) | fit s | peak MB |")
     lines = [head, "|" + "---|" * 15]
 
     def f(v, p=3):
@@ -286,10 +286,11 @@ def markdown(summary: pd.DataFrame) -> str:
 
     for r in summary.to_dict(orient="records"):
         n = f"{r['n_datasets']}" + (f" (+{r['n_failed']} failed)" if r.get("n_failed") else "")
+        cap = f(r.get("capture")) + (f" ({f(r.get('capture_median'))})" if f(r.get("capture_median")) else "")
         lines.append(f"| {r['generator']} | {r['system']} | {n} | {f(r.get('roi_error'))} | "
                      f"{f(r.get('roi_error_weighted'))} | {f(r.get('near_zero_abs_error'))} | "
                      f"{f(r.get('contribution_share_error'))} | {f(r.get('media_total_ratio'), 2)} | "
                      f"{f(r.get('coverage'), 2)} | {f(r.get('rel_width'), 2)} | {f(r.get('coverage_hdi94'), 2)} | "
-                     f"{f(r.get('rel_width_hdi94'), 2)} | {f(r.get('capture'))}{' (' + f(r.get('capture_median')) + ')' if f(r.get('capture_median')) else ''} | {f(r.get('seconds'), 1)} | "
+                     f"{f(r.get('rel_width_hdi94'), 2)} | {cap} | {f(r.get('seconds'), 1)} | "
                      f"{f(r.get('peak_rss_mb'), 0)} |")
     return "\n".join(lines)
