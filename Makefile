@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build docs contracts-doc dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ benchmark-staging: setup
 ## benchmark-build: the whole demo `dbt build` timed and broken down by node kind
 benchmark-build: setup
 	$(BIN)/python scripts/benchmark_build.py
+
+## benchmark-peers: ours vs PyMC-Marketing (and Meridian) on simulated + public truth; hours; peers in own venvs,
+## cached in benchmarks/results/cache. Options: make benchmark-peers PEERS_ARGS="--quick" (--seeds N, --generators ...,
+## --systems ..., --refit-peers)
+benchmark-peers: setup
+	$(BIN)/python scripts/benchmark_peers.py $(PEERS_ARGS)
 
 docs: setup
 	$(DBT) docs generate && $(DBT) docs serve --port 8080
