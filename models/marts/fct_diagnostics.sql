@@ -1,5 +1,6 @@
 -- Public mart: every check per market in one schema, the data-sufficiency checks of the SQL layer
--- (category 'data') and the engine's checks (mmm_model_checks). Columns: _marts__models.yml.
+-- (category 'data'), the engine's checks (mmm_model_checks) and the challenger's check row (mmm_challenger,
+-- record_type 'check'). Columns: _marts__models.yml.
 with data_checks as (
 
     select * from {{ ref('mmm_data_sufficiency') }}
@@ -9,6 +10,13 @@ with data_checks as (
 model_checks as (
 
     select * from {{ ref('mmm_model_checks') }}
+
+),
+
+challenger_checks as (
+
+    select * from {{ ref('mmm_challenger') }}
+    where record_type = 'check'
 
 ),
 
@@ -37,6 +45,19 @@ unioned as (
         status,
         message
     from model_checks
+
+    union all
+
+    select
+        market,
+        check_name,
+        channel,
+        category,
+        value,
+        threshold,
+        status,
+        message
+    from challenger_checks
 
 ),
 

@@ -396,7 +396,7 @@ def challenger_check(pooled: dict[str, float], t_stat: float, suspects: list[Sus
     """
     ratio = pooled["challenger_mape"] / pooled["mmm_mape"] if pooled["mmm_mape"] > 0 else np.nan
     fires = bool(np.isfinite(ratio) and ratio <= config.max_ratio and np.isfinite(t_stat) and t_stat >= config.min_t)
-    head = (f"the challenger (gradient-boosted trees on the same weekly design) forecasts the cross-validation weeks "
+    head = (f"The challenger (gradient-boosted trees on the same weekly design) forecasts the cross-validation weeks "
             f"with MAPE {pooled['challenger_mape']:.1%} against the MMM's {pooled['mmm_mape']:.1%} (paired t = {t_stat:.1f})")
     if fires:
         top = suspects[0] if suspects else None
@@ -465,3 +465,73 @@ def analyse_market(fm, spend_grids: dict[str, np.ndarray], lookback_weeks: int,
         check = ck.Check("challenger_cv_mape_ratio", "", "validation", np.nan, config.max_ratio, "ok",
                          "cross-validation is off (cv_folds = 0): the challenger was not compared with the MMM")
     return ChallengerReport(pooled, t_stat, fold_table, importance, response, check, suspects)
+
+
+# ---------------------------------------------------------------------------------------- the dbt table
+
+RECORD_COLUMNS = {
+    "validation": ["fold", "train_weeks", "test_start_date", "test_weeks", "mmm_mape", "challenger_mape", "mmm_rmse",
+                   "challenger_rmse", "mape_ratio", "paired_t", "is_challenger_clearly_better"],
+    "importance": ["feature", "feature_type", "permutation_importance", "permutation_importance_sd", "shap_mean_abs",
+                   "shap_share_of_media", "mmm_contribution_share"],
+    "response": ["channel", "weekly_spend", "challenger_weekly_revenue", "mmm_expected_weekly_revenue", "mmm_lower",
+                 "mmm_upper", "is_current_spend"],
+    "check": ["check_name", "channel", "category", "value", "threshold", "status", "message"],
+}
+TABLE_COLUMNS = ["record_type", "market", *dict.fromkeys(c for cols in RECORD_COLUMNS.values() for c in cols)]
+
+
+def market_records(fm, curves: pd.DataFrame, lookback_weeks: int, config: ChallengerConfig | None = None) -> pd.DataFrame:
+    """The challenger's records for one market: validation (one row per fold and a pooled row, fold 0),
+    importance (one row per feature), response (the MMM curve's grid, ``curves`` = its mmm_response_curves rows),
+    and the check row. Columns TABLE_COLUMNS (without market)."""
+    grids = {ch: g["weekly_spend"].to_numpy(dtype=float) for ch, g in curves.groupby("channel", sort=False)}
+    report = analyse_market(fm, grids, lookback_weeks, config)
+    frames = []
+    folds = report.folds.copy()
+    if len(folds):
+        folds["test_start_date"] = [fm.data.weeks[int(n)] for n in folds["train_weeks"]]
+        folds["mape_ratio"] = folds["challenger_mape"] / folds["mmm_mape"]
+        folds["paired_t"] = np.nan
+        folds["is_challenger_clearly_better"] = np.nan
+        pooled = dict(fold=0, train_weeks=np.nan, test_start_date=folds["test_start_date"].iloc[0],
+                      test_weeks=int(folds["test_weeks"].sum()), **report.pooled,
+                      mape_ratio=report.check.value, paired_t=report.t_stat,
+                      is_challenger_clearly_better=report.check.status == "warn")
+        frames.append(pd.concat([folds, pd.DataFrame([pooled])], ignore_index=True).assign(record_type="validation"))
+    imp = report.importance.copy()
+    imp["feature_type"] = np.where(imp["is_channel"], "channel", "baseline")
+    share = fm.media.sum(axis=0)
+    share = dict(zip(fm.channels, share / share.sum() if share.sum() > 0 else share))
+    imp["mmm_contribution_share"] = imp["feature"].map(share)
+    frames.append(imp.assign(record_type="importance"))
+    if len(report.response):
+        mmm = curves.rename(columns={"expected_weekly_revenue": "mmm_expected_weekly_revenue", "lower": "mmm_lower",
+                                     "upper": "mmm_upper"})
+        frames.append(mmm.merge(report.response, on=["channel", "weekly_spend"], how="left").assign(record_type="response"))
+    check = report.check
+    frames.append(pd.DataFrame([dict(record_type="check", check_name=check.check_name, channel=check.channel,
+                                     category=check.category, value=check.value, threshold=check.threshold,
+                                     status=check.status, message=check.message)]))
+    out = pd.concat(frames, ignore_index=True)
+    return out.reindex(columns=[c for c in TABLE_COLUMNS if c != "market"])
+
+
+def challenger_table(fits, response_curves: pd.DataFrame, lookback_weeks: int,
+                     config: ChallengerConfig | None = None) -> pd.DataFrame:
+    """``mmm_challenger``: every fitted market's records (``market_records``), columns TABLE_COLUMNS."""
+    from threadpoolctl import threadpool_limits
+
+    frames = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for market, fm in fits.items():
+            curves = response_curves[response_curves["market"] == market].drop(columns="market")
+            frame = market_records(fm, curves, lookback_weeks, config)
+            frame.insert(1, "market", market)
+            frames.append(frame)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
+    for col in ("fold", "train_weeks", "test_weeks"):
+        out[col] = out[col].astype("Int64")
+    for col in ("is_challenger_clearly_better", "is_current_spend"):
+        out[col] = out[col].astype("boolean")
+    return out[TABLE_COLUMNS]
