@@ -211,13 +211,13 @@ class MediaModel:
         self.adstock_groups = self._groups("adstock_kind", get_adstock)
         self.saturation_groups = self._groups("saturation_kind", get_saturation)
         self.has_terms = bool(layout.drift or layout.synergy)
+        self.synergy_terms: list[tuple[int, int, float, int]] = []  # (channel a, channel b, kappa, entry)
         if self.has_terms:
             from mmm.time_varying import knot_basis
 
             n_train = int(inputs.train.sum())
             self.drift_basis = {ci: knot_basis(len(inputs.train), n_train, k) for ci, k in layout.drift_knots.items()}
             f0 = self.features(layout.prior_mean)  # kappa: the pair's spend over sum f_a f_b at the prior centre
-            self.synergy_terms = []
             for a, b, e in layout.synergy:
                 denom = float((f0[inputs.train, a] * f0[inputs.train, b]).sum())
                 spend = float(inputs.train_spend_total[a] + inputs.train_spend_total[b])
