@@ -325,12 +325,15 @@ def media_terms_table(fits: Mapping[str, FittedModel]) -> pd.DataFrame:
     return out
 
 
+EFFECTIVENESS_COLUMNS = ["market", "channel", "week_start_date", "effectiveness", "effectiveness_lower",
+                         "effectiveness_upper"]
+
+
 def channel_effectiveness_table(fits: Mapping[str, FittedModel]) -> pd.DataFrame:
     """Week by week effectiveness of every drifting channel relative to its average (mmm.time_varying)."""
     from mmm.time_varying import weekly_effectiveness
 
-    return _per_market(fits, weekly_effectiveness, ["channel", "week_start_date", "effectiveness",
-                                                    "effectiveness_lower", "effectiveness_upper"])
+    return _per_market(fits, weekly_effectiveness, EFFECTIVENESS_COLUMNS[1:]).reindex(columns=EFFECTIVENESS_COLUMNS)
 
 
 TARGET_COLUMNS = ["market", "mode", "target", "feasible", "weekly_budget", "achieved", "channel", "weekly_spend",
