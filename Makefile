@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling docs contracts-doc dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-challenger docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ benchmark-build: setup
 ## --systems ..., --refit-peers)
 benchmark-peers: setup
 	$(BIN)/python scripts/benchmark_peers.py $(PEERS_ARGS)
+
+## benchmark-challenger: challenger warning rates, synergy and time-varying recovery on generator data (not a test)
+benchmark-challenger: setup
+	$(BIN)/python scripts/benchmark_challenger.py
 
 docs: setup
 	$(DBT) docs generate && $(DBT) docs serve --port 8080

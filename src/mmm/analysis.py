@@ -134,10 +134,15 @@ def current_weekly_spend(fm: FittedModel, lookback_weeks: int) -> np.ndarray:
 def response(fm: FittedModel, ci: int, with_draws: bool = False) -> ParametricResponse:
     """Steady-state response of channel ``ci``: at the MAP, or with one curve per posterior draw."""
     kind = fm.specs[ci].saturation_kind
+    drift = ci in fm.problem.layout.drift  # a drifting channel's curve is at its last week's effectiveness
     if not with_draws:
         params = fm.problem.media_model.saturation_parameters(fm.result.z)[ci]
-        return ParametricResponse(float(fm.beta[ci]), kind, params)
+        scale = fm.problem.media_model.effectiveness(fm.result.z)[-1, ci] if drift else 1.0
+        return ParametricResponse(float(fm.beta[ci]) * scale if drift else float(fm.beta[ci]), kind, params)
     post = fm.posterior
+    if drift:
+        last = np.array([fm.problem.media_model.effectiveness(zd)[-1, ci] for zd in fm.result.draws])
+        return ParametricResponse(post.beta[:, ci] * last, kind, post.saturation[ci])
     return ParametricResponse(post.beta[:, ci], kind, post.saturation[ci])
 
 

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mmm.transforms import adstock_weights, convolve_lags
-from mmm.transforms import apply_saturation, saturation_derivative
+from mmm.transforms import adstock_weights, apply_saturation, convolve_lags, saturation_derivative
 
 WEEKS_RANGE = (104, 156)
 N_CHANNELS_RANGE = (6, 8)

@@ -17,6 +17,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from mmm.optimize import (
 )
 from mmm.results import SCHEMA_VERSION, FitResult
 from mmm.settings import RunSettings
+from mmm.synergy import optimize_with_synergy
 
 FIT_COLUMNS = ["market", "status", "message", "n_weeks", "fit_seconds", "schema_version", "input_fingerprint",
                "pooling_json", "fit_result_json"]
@@ -89,9 +91,23 @@ def market_data(model_input: pd.DataFrame, market: str, lift_tests: pd.DataFrame
                       block("control"), None if holidays is None else holidays.iloc[:, 0].to_numpy(dtype=float), tests)
 
 
+def media_terms_config(interactions: pd.DataFrame | None = None, time_varying: pd.DataFrame | None = None) -> dict:
+    """FitConfig overrides from the optional-term seeds (channel_interactions, channel_time_varying); {} when both are
+    empty or absent, so the fit is exactly the plain model's."""
+    out = {}
+    if interactions is not None and len(interactions):
+        out["interactions"] = tuple((str(r.channel_a).strip().lower(), str(r.channel_b).strip().lower(),
+                                     float(r.prior_sd) if pd.notna(r.prior_sd) else 0.5)
+                                    for r in interactions.itertuples())
+    if time_varying is not None and len(time_varying):
+        out["time_varying"] = tuple((str(r.channel).strip().lower(), int(r.knots) if pd.notna(r.knots) else 4,
+                                     float(r.step_sd) if pd.notna(r.step_sd) else 0.15) for r in time_varying.itertuples())
+    return out
+
+
 def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_tests: pd.DataFrame | None,
-                sufficiency: pd.DataFrame | None, settings: RunSettings, workers: int | None = None,
-                progress=print) -> pd.DataFrame:
+                sufficiency: pd.DataFrame | None, settings: RunSettings, interactions: pd.DataFrame | None = None,
+                time_varying: pd.DataFrame | None = None, workers: int | None = None, progress=print) -> pd.DataFrame:
     """Fit every market once: the ``mmm_fit`` table (FIT_COLUMNS), one row per market.
 
     With ``pooling: partial`` and two or more markets, the markets are fitted in three stages (mmm.pooling):
@@ -103,7 +119,8 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
     with the reasons. ``workers``: processes for the per-market fits (default: one per core, at most two, the size of
     the project's machines); the tables do not depend on it.
     """
-    config, specs = FitConfig.from_settings(settings), channel_specs(channel_settings)
+    config = FitConfig.from_settings(settings, **media_terms_config(interactions, time_varying))
+    specs = channel_specs(channel_settings)
     markets = sorted(model_input["market"].unique())
     plan = {m: _market_plan(m, model_input, sufficiency, settings) for m in markets}
     data = {m: market_data(model_input, m, lift_tests) for m in markets if plan[m][0] != "fail"}
@@ -241,7 +258,10 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
             data = market_data(model_input, r.market, lift_tests)
             pooled = getattr(r, "pooling_json", None)
             market_specs = pooling.Pool.from_json(pooled).market_specs(specs) if isinstance(pooled, str) else specs
-            result.verify_input(data, market_specs, config)
+            # the optional terms (seeds channel_interactions / channel_time_varying) are read by mmm_fit, which dbt
+            # rebuilds when they change; the restore takes them from the stored fit
+            terms = {k: getattr(result.config, k) for k in ("interactions", "time_varying") if getattr(result.config, k)}
+            result.verify_input(data, market_specs, replace(config, **terms) if terms else config)
             fits[r.market] = FittedModel.from_result(result, data)
     return fits
 
@@ -367,8 +387,12 @@ def optimal_allocation_table(fits: Mapping[str, FittedModel], channel_settings: 
             budget = _market_value(budget_setting, markets[0]) if not joint else budget_setting
             budget = current.sum() if budget is None else float(budget)
             draws = [an.response(fits[m], ci, with_draws=True) for m, ci in members]
-            result = optimize_allocation(draws, current, lower, upper, budget, seed=settings.random_seed)
-            ev = evaluate_allocation_draws(draws, result.optimal, level=settings.interval_level)
+            pairs = _pairs(fits, markets)
+            if pairs:  # synergy terms make the channels' returns depend on each other (mmm.synergy)
+                result = optimize_with_synergy(draws, pairs, current, lower, upper, budget, seed=settings.random_seed)
+            else:
+                result = optimize_allocation(draws, current, lower, upper, budget, seed=settings.random_seed)
+            ev = evaluate_allocation_draws(draws, result.optimal, level=settings.interval_level, interactions=pairs)
             frames.append(pd.DataFrame({
                 "market": [m for m, _ in members], "channel": [fits[m].channels[ci] for m, ci in members],
                 "current_weekly_spend": current, "optimal_weekly_spend": result.optimal,
@@ -380,6 +404,46 @@ def optimal_allocation_table(fits: Mapping[str, FittedModel], channel_settings: 
                 "weekly_budget": result.budget, "is_joint_over_markets": joint,
                 "optimizer_message": result.message, "optimizer_success": result.success}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _pairs(fits: Mapping[str, FittedModel], markets: list[str]) -> list:
+    """The synergy terms of ``markets`` as pair responses, channel indexes into the markets' channels in order."""
+    from mmm.synergy import PairResponse, pair_responses
+
+    out, offset = [], 0
+    for m in markets:
+        for p in pair_responses(fits[m]) if fits[m].problem.layout.synergy else []:
+            out.append(PairResponse(p.a + offset, p.b + offset, p.coef, p.kind_a, p.params_a, p.kind_b, p.params_b))
+        offset += len(fits[m].channels)
+    return out
+
+
+MEDIA_TERM_COLUMNS = ["market", "term", "term_type", "channel_a", "channel_b", "contribution", "contribution_lower",
+                      "contribution_upper", "roi", "roi_lower", "roi_upper", "roi_current", "roi_current_lower",
+                      "roi_current_upper", "knots", "prior_sd"]
+
+
+def media_terms_table(fits: Mapping[str, FittedModel]) -> pd.DataFrame:
+    """The optional terms of every market: each synergy term and each drifting channel (mmm.synergy,
+    mmm.time_varying); no rows when none is declared."""
+    from mmm.synergy import synergy_summary
+    from mmm.time_varying import effect_summary
+
+    out = _per_market(fits, lambda fm: pd.concat([synergy_summary(fm), effect_summary(fm)], ignore_index=True), [])
+    out = out.reindex(columns=MEDIA_TERM_COLUMNS)
+    out["knots"] = out["knots"].astype("Int64")
+    return out
+
+
+EFFECTIVENESS_COLUMNS = ["market", "channel", "week_start_date", "effectiveness", "effectiveness_lower",
+                         "effectiveness_upper"]
+
+
+def channel_effectiveness_table(fits: Mapping[str, FittedModel]) -> pd.DataFrame:
+    """Week by week effectiveness of every drifting channel relative to its average (mmm.time_varying)."""
+    from mmm.time_varying import weekly_effectiveness
+
+    return _per_market(fits, weekly_effectiveness, EFFECTIVENESS_COLUMNS[1:]).reindex(columns=EFFECTIVENESS_COLUMNS)
 
 
 TARGET_COLUMNS = ["market", "mode", "target", "feasible", "weekly_budget", "achieved", "channel", "weekly_spend",
@@ -454,7 +518,7 @@ def scenarios_table(fits: Mapping[str, FittedModel], scenarios: pd.DataFrame | N
             clipped = (new < 0).any()
             new = np.maximum(new, 0.0)
             ev = evaluate_allocation_draws(an.responses(fm, with_draws=True), new, level=settings.interval_level,
-                                           baseline=current)
+                                           baseline=current, interactions=_pairs(fits, [market]))
             point = ev.change_mean  # expected (posterior-mean) change
             spend_change = float(new.sum() - current.sum())
             rows.append(dict(scenario_name=name, market=market, description=description, spend_change=spend_change,
