@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-challenger docs contracts-doc dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-scale benchmark-challenger docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ benchmark-peers: setup
 ## benchmark-challenger: challenger warning rates, synergy and time-varying recovery on generator data (not a test)
 benchmark-challenger: setup
 	$(BIN)/python scripts/benchmark_challenger.py
+
+## benchmark-pooling: per-market ROI error with partial pooling vs independent fits (20 markets, 5 seeds)
+benchmark-pooling: setup
+	$(BIN)/python scripts/benchmark_pooling.py
+
+## benchmark-scale: the whole dbt build on 10, 100 and 1,000 generated markets (wall time, peak memory, per market)
+benchmark-scale: setup
+	$(BIN)/python scripts/benchmark_scale.py
 
 docs: setup
 	$(DBT) docs generate && $(DBT) docs serve --port 8080
