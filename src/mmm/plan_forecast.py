@@ -141,6 +141,17 @@ class MediaDraws:
             out[:, :, ci] = self.beta[:, ci, None] * apply_saturation(a[:, :, ci], kind, self._params(ci))
         return out
 
+    def channel_media(self, spend: np.ndarray, ci: int) -> np.ndarray:
+        """(D, H): channel ``ci``'s weekly revenue when its spend on the plan's weeks is ``spend`` (H,)."""
+        spend = np.asarray(spend, dtype=float)
+        h, lag = len(spend), self.max_lag
+        past = self.history[-lag:, ci] if lag else self.history[:0, ci]
+        x = np.concatenate([np.zeros(lag - len(past)), past, spend])
+        a = np.zeros((self.n_draws, h))
+        for l in range(lag + 1):
+            a += self.weights[:, l, ci, None] * x[None, lag - l: lag - l + h]
+        return self.beta[:, ci, None] * apply_saturation(a, self.kinds[ci], self._params(ci))
+
     def media_gradient(self, plan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean over draws of the total media revenue of the plan's weeks, and its gradient (H, C) in the plan.
 
