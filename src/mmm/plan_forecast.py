@@ -26,11 +26,13 @@ weeks of the quarter is not penalised for effects that land after it.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from threadpoolctl import threadpool_limits
 
 from mmm.analysis import FittedModel
 from mmm.model import build_baseline
@@ -108,10 +110,25 @@ class MediaDraws:
         self.saturation = mm.saturation_parameters(z)
         self.history = fm.spend_matrix()
         self.max_lag = self.weights.shape[1] - 1
+        # channels grouped by saturation form: one vectorised call of the form's formula per group
+        self.groups = []
+        for kind in dict.fromkeys(self.kinds):
+            idx = np.array([ci for ci, k in enumerate(self.kinds) if k == kind])
+            params = {name: np.stack([np.asarray(self.saturation[ci][name], dtype=float) for ci in idx], axis=1)[:, None, :]
+                      for name in self.saturation[idx[0]]}
+            self.groups.append((kind, idx, params))
 
     @property
     def n_draws(self) -> int:
         return self.beta.shape[0]
+
+    def subset(self, n: int) -> MediaDraws:
+        """The first ``n`` draws (the draws are a seeded random sample, so the first n are one too)."""
+        out = copy.copy(self)
+        out.weights, out.beta = self.weights[:n], self.beta[:n]
+        out.saturation = [{k: np.asarray(v)[:n] for k, v in p.items()} for p in self.saturation]
+        out.groups = [(kind, idx, {k: v[:n] for k, v in params.items()}) for kind, idx, params in self.groups]
+        return out
 
     def _padded(self, plan: np.ndarray) -> np.ndarray:
         """The last L weeks of history (zeros before the first week), then the plan: (L + H, C)."""
@@ -137,8 +154,8 @@ class MediaDraws:
         """(D, H, C): each channel's weekly revenue on the plan's weeks, carry-over from the history included."""
         a = self.adstock(plan)
         out = np.empty_like(a)
-        for ci, kind in enumerate(self.kinds):
-            out[:, :, ci] = self.beta[:, ci, None] * apply_saturation(a[:, :, ci], kind, self._params(ci))
+        for kind, idx, params in self.groups:
+            out[:, :, idx] = self.beta[:, None, idx] * apply_saturation(a[:, :, idx], kind, params)
         return out
 
     def channel_media(self, spend: np.ndarray, ci: int) -> np.ndarray:
@@ -163,10 +180,10 @@ class MediaDraws:
         a = self.adstock(plan)
         value = 0.0
         slope = np.empty_like(a)
-        for ci, kind in enumerate(self.kinds):
-            params = self._params(ci)
-            value += float(np.sum(self.beta[:, ci, None] * apply_saturation(a[:, :, ci], kind, params)))
-            slope[:, :, ci] = self.beta[:, ci, None] * saturation_derivative(a[:, :, ci], kind, params)
+        for kind, idx, params in self.groups:
+            beta = self.beta[:, None, idx]
+            value += float(np.sum(beta * apply_saturation(a[:, :, idx], kind, params)))
+            slope[:, :, idx] = beta * saturation_derivative(a[:, :, idx], kind, params)
         grad = np.zeros((h, plan.shape[1]))
         for l in range(self.max_lag + 1):
             if l >= h:
@@ -219,16 +236,16 @@ class PlanForecast:
         """(D, H): each draw's mean revenue (baseline plus media)."""
         return self.baseline + self.media.sum(axis=2)
 
-    def _interval(self, a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def interval(self, a: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
         lo = (1 - self.level) / 2
         return np.quantile(a, lo, axis=axis), np.quantile(a, 1 - lo, axis=axis)
 
     def weekly(self) -> pd.DataFrame:
         """One row per future week: planned spend, expected revenue with its prediction interval, parts."""
         expected = self.expected.mean(axis=0)
-        lo, hi = self._interval(self.simulated)
+        lo, hi = self.interval(self.simulated)
         media = self.media.sum(axis=2)
-        m_lo, m_hi = self._interval(media)
+        m_lo, m_hi = self.interval(media)
         return pd.DataFrame({
             "week_start_date": self.weeks, "week_number": np.arange(1, len(self.weeks) + 1),
             "planned_spend": self.spend.sum(axis=1), "expected_revenue": expected,
@@ -242,9 +259,9 @@ class PlanForecast:
     def total(self) -> dict[str, float]:
         """The plan's weeks together: spend, expected revenue and its prediction interval (sums per draw)."""
         expected = float(self.expected.sum(axis=1).mean())
-        lo, hi = self._interval(self.simulated.sum(axis=1))
+        lo, hi = self.interval(self.simulated.sum(axis=1))
         media = self.media.sum(axis=(1, 2))
-        m_lo, m_hi = self._interval(media)
+        m_lo, m_hi = self.interval(media)
         return {"planned_spend": float(self.spend.sum()), "expected_revenue": expected,
                 "revenue_lower": min(float(lo), expected), "revenue_upper": max(float(hi), expected),
                 "expected_media_revenue": float(media.mean()), "media_revenue_lower": min(float(m_lo), float(media.mean())),
@@ -294,17 +311,22 @@ class PlanOptimum:
 
 
 def optimize_plan(draws: MediaDraws, budget: float, lower: np.ndarray, upper: np.ndarray,
-                  start: np.ndarray | None = None, max_iter: int = 300) -> PlanOptimum:
+                  start: np.ndarray | None = None, max_iter: int = 300, ftol: float = 1e-7,
+                  n_draws: int | None = 200) -> PlanOptimum:
     """Spread ``budget`` over the plan's weeks and channels, maximising expected media revenue.
 
     maximise  mean_d sum_{t < H + L} sum_c m_c[t]   over x (H, C)
     subject to  sum x = budget,  lower <= x <= upper  (per week and channel; (C,) bounds apply to every week)
 
     The weeks H .. H + L - 1 have no spend of their own: they collect the carry-over of the plan's spend.
+    The expectation is taken over the first ``n_draws`` posterior draws (a seeded sample; all when None), which
+    keeps an evaluation at a few milliseconds; the forecast of the result uses every draw.
     SLSQP with the exact gradient, from ``start`` (default: the budget spread in proportion to the upper
     bounds' midpoints), rescaled into the bounds. A budget outside the sum of the bounds is clipped to it and
     said in the message.
     """
+    if n_draws is not None and n_draws < draws.n_draws:
+        draws = draws.subset(n_draws)
     lower = np.asarray(lower, dtype=float)
     upper = np.asarray(upper, dtype=float)
     h = int(start.shape[0]) if start is not None else None
@@ -350,8 +372,9 @@ def optimize_plan(draws: MediaDraws, budget: float, lower: np.ndarray, upper: np
     constraint = {"type": "eq", "fun": lambda u: (float(u @ scale[free]) + fixed_total - budget) / norm,
                   "jac": lambda u: scale[free] / norm}
     start_value = -fun(u0)[0] * norm
-    res = optimize.minimize(fun, u0, jac=True, method="SLSQP", bounds=bounds, constraints=[constraint],
-                            options={"maxiter": max_iter, "ftol": 1e-12})
+    with threadpool_limits(limits=1, user_api="blas"):  # SLSQP's small dense algebra: threads only add hand-offs
+        res = optimize.minimize(fun, u0, jac=True, method="SLSQP", bounds=bounds, constraints=[constraint],
+                                options={"maxiter": max_iter, "ftol": ftol})
     u = np.clip(res.x, [b[0] for b in bounds], [b[1] for b in bounds])
     best = to_plan(u)
     value = -fun(u)[0] * norm
