@@ -347,7 +347,7 @@ def plan_forecast_table(fits: Mapping[str, FittedModel], spend_plan: pd.DataFram
                     revenue_change_vs_current_upper=max(float(c_hi), float(change.mean())),
                     revenue_same_weeks_last_year=ly,
                     growth_vs_last_year=total["expected_revenue"] / ly - 1.0 if ly > 0 else np.nan,
-                    target_growth=plan.target / ly - 1.0 if plan.target is not None and ly > 0 else np.nan,
+                    target_growth=planning.plan_target_growth if plan.name == "target_growth" else np.nan,
                     is_target_reached=plan.reached, message="; ".join(plan.notes))
                 frame = pd.DataFrame({
                     "market": market, "plan_name": plan.name,
