@@ -16,8 +16,14 @@ def render(market: str | None, labels: dict[str, str]) -> None:
     forecast = ui.market_frame("fct_plan_forecast", market)
     allocation = ui.market_frame("fct_plan_allocation", market)
     names = view.plans(summary)
-    chosen = st.radio("Plan", names, index=names.index(view.default_plan(summary)), format_func=view.plan_label,
-                      horizontal=True, key=f"plan_{market}")
+    chosen = st.radio(
+        "Plan",
+        names,
+        index=names.index(view.default_plan(summary)),
+        format_func=view.plan_label,
+        horizontal=True,
+        key=f"plan_{market}",
+    )
     ui.figures(view.figures(summary, chosen))
     st.markdown(view.plan_sentence(summary, chosen))
     if target := view.target_note(summary):
@@ -25,13 +31,17 @@ def render(market: str | None, labels: dict[str, str]) -> None:
     for text in view.notes(summary, chosen):
         st.caption(text)
     if not forecast.empty:
-        st.altair_chart(planning_charts.plan_forecast_lines(view.forecast_chart_frame(forecast), view.plan_label(chosen)),
-                        width="stretch")
+        st.altair_chart(
+            planning_charts.plan_forecast_lines(view.forecast_chart_frame(forecast), view.plan_label(chosen)), width="stretch"
+        )
     st.dataframe(view.summary_table(summary), hide_index=True, width="stretch")
     if not allocation.empty:
-        st.altair_chart(planning_charts.plan_allocation_bars(view.allocation_frame(allocation, chosen, labels),
-                                                             f"{view.plan_label(chosen)}: weekly spend by channel"),
-                        width="stretch")
+        st.altair_chart(
+            planning_charts.plan_allocation_bars(
+                view.allocation_frame(allocation, chosen, labels), f"{view.plan_label(chosen)}: weekly spend by channel"
+            ),
+            width="stretch",
+        )
         with st.expander(f"{view.plan_label(chosen)}: spend per week and channel"):
             st.dataframe(view.allocation_table(allocation, chosen, labels), hide_index=True, width="stretch")
     st.caption(

@@ -7,8 +7,10 @@ import streamlit as st
 from dashboard import planning_charts, ui
 from dashboard.views import experiment_plan as view
 
-market = ui.header("Experiment planner", "Which lift test to run next, how large it must be, and whether the model "
-                   "predicted the last ones before seeing them.")
+market = ui.header(
+    "Experiment planner",
+    "Which lift test to run next, how large it must be, and whether the model predicted the last ones before seeing them.",
+)
 labels = ui.labels(market)
 plan_all = ui.load("fct_experiment_plan")
 plan = ui.table_for_market("fct_experiment_plan", market)
@@ -26,7 +28,8 @@ st.caption(
     "deviation of its ROI over the model's posterior draws x a year of its current spend. For each channel the "
     "planner sizes three designs (switch it off, raise its spend, or switch it off here with the other markets as "
     "control) and recommends the shortest one that reaches the target power; power and detectable lift come from "
-    "a two-sample t-test on weekly revenue net of the model's baseline (statsmodels)."
+    "a two-sample t-test on weekly revenue net of the model's baseline (statsmodels). Priority ranks the channels "
+    "of all markets together."
 )
 st.subheader("Channels by value of testing")
 st.dataframe(view.ranking_table(plan, labels), hide_index=True, width="stretch")

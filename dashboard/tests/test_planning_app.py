@@ -8,8 +8,8 @@ import json
 import pytest
 
 from dashboard import formatting as fmt
-from dashboard.tests.test_dashboard_app import metrics, open_section, rows, texts
 from dashboard.tests.test_dashboard_app import PAGES as BASE_PAGES
+from dashboard.tests.test_dashboard_app import metrics, open_section, rows, texts
 from dashboard.views import plan_forecast
 
 PAGES = {**BASE_PAGES, "experiment_plan": "sections/experiment_plan.py"}
@@ -87,15 +87,17 @@ def test_budget_page_shows_the_next_quarter(monkeypatch, built_db, tables):
     assert "Next quarter: plans forecast week by week" in texts(at.subheader)
     summary = rows(tables, "fct_plan_summary", "us").set_index("plan_name")
     radio = at.radio(key="plan_us")
-    assert radio.value == "spend_plan" and list(radio.options) == [plan_forecast.plan_label(p) for p in
-                                                                    plan_forecast.plans(summary.reset_index())]
+    assert radio.value == "spend_plan" and list(radio.options) == [
+        plan_forecast.plan_label(p) for p in plan_forecast.plans(summary.reset_index())
+    ]
     shown = metrics(at)
     assert shown["Expected revenue"] == fmt.money(summary.loc["spend_plan", "expected_revenue"])
     assert shown["Planned spend"] == fmt.money(summary.loc["spend_plan", "planned_spend"])
     assert any(m.startswith("Under **your spend plan**") for m in texts(at.markdown))
     plans_table = next(d.value for d in at.dataframe if "Plan" in d.value.columns)
-    assert list(plans_table["Expected revenue"]) == [fmt.money(summary.loc[p, "expected_revenue"])
-                                                     for p in plan_forecast.plans(summary.reset_index())]
+    assert list(plans_table["Expected revenue"]) == [
+        fmt.money(summary.loc[p, "expected_revenue"]) for p in plan_forecast.plans(summary.reset_index())
+    ]
     titles = chart_titles(at)
     assert any(t.startswith("Expected weekly revenue by plan") for t in titles)
     assert "Your spend plan: weekly spend by channel" in titles

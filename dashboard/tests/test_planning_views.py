@@ -105,7 +105,9 @@ def test_validation_says_how_many_tests_the_model_predicted(tables):
         assert f"**{right} of {len(rows)}**" in head
         assert len(misses) == len(rows) - right
         table = experiment_plan.validation_table(rows, labels_of(tables, m))
-        assert list(table["Verdict"]) == [experiment_plan.verdict(z) for z in rows.sort_values(["start_date", "experiment_id"])["z_score_before"]]
+        assert list(table["Verdict"]) == [
+            experiment_plan.verdict(z) for z in rows.sort_values(["start_date", "experiment_id"])["z_score_before"]
+        ]
 
 
 def test_the_fixtures_disagreeing_test_was_also_missed_before_calibration(tables):
@@ -128,7 +130,7 @@ def test_plans_in_reading_order_with_the_spend_plan_first(tables):
     for m in tables["fct_plan_summary"]["market"].unique():
         summary = market(tables, "fct_plan_summary", m)
         names = plan_forecast.plans(summary)
-        assert names[: 3] == ["spend_plan", "current_spend", "optimized"]  # the shipped seed plans us and ca
+        assert names[:3] == ["spend_plan", "current_spend", "optimized"]  # the shipped seed plans us and ca
         assert plan_forecast.default_plan(summary) == "spend_plan"
 
 
@@ -163,8 +165,10 @@ def test_allocation_table_rows_are_weeks_and_sum_to_the_plan(tables):
     labels = labels_of(tables, "us")
     for plan in summary.index:
         frame = plan_forecast.allocation_frame(allocation, plan, labels)
-        assert frame["planned_spend"].sum() == summary.loc[plan, "planned_spend"] or abs(
-            frame["planned_spend"].sum() - summary.loc[plan, "planned_spend"]) < 1e-6 * summary.loc[plan, "planned_spend"]
+        assert (
+            frame["planned_spend"].sum() == summary.loc[plan, "planned_spend"]
+            or abs(frame["planned_spend"].sum() - summary.loc[plan, "planned_spend"]) < 1e-6 * summary.loc[plan, "planned_spend"]
+        )
         table = plan_forecast.allocation_table(allocation, plan, labels)
         assert len(table) == summary.loc[plan, "n_weeks"]
         assert set(labels.values()) <= set(table.columns)

@@ -43,23 +43,37 @@ def figures(summary: pd.DataFrame, plan: str) -> list[Figure]:
     weeks = f"{pd.Timestamp(row['first_week_start_date']):%d %b %Y} – {pd.Timestamp(row['last_week_start_date']):%d %b %Y}"
     out = [
         Figure("Planned spend", fmt.money(row["planned_spend"]), f"{int(row['n_weeks'])} weeks: {weeks}"),
-        Figure("Expected revenue", fmt.money(row["expected_revenue"]),
-               f"Prediction interval {fmt.money_range(row['revenue_lower'], row['revenue_upper'])}"),
-        Figure("vs current spend", fmt.money(row["revenue_change_vs_current"], signed=True),
-               f"Interval {fmt.money_range(row['revenue_change_vs_current_lower'], row['revenue_change_vs_current_upper'], signed=True)}"),
+        Figure(
+            "Expected revenue",
+            fmt.money(row["expected_revenue"]),
+            f"Prediction interval {fmt.money_range(row['revenue_lower'], row['revenue_upper'])}",
+        ),
+        Figure(
+            "vs current spend",
+            fmt.money(row["revenue_change_vs_current"], signed=True),
+            "Interval "
+            + fmt.money_range(row["revenue_change_vs_current_lower"], row["revenue_change_vs_current_upper"], signed=True),
+        ),
     ]
     if pd.notna(row["growth_vs_last_year"]):
-        out.append(Figure("vs same weeks last year", fmt.share(row["growth_vs_last_year"], signed=True),
-                          f"Last year: {fmt.money(row['revenue_same_weeks_last_year'])}"))
+        out.append(
+            Figure(
+                "vs same weeks last year",
+                fmt.share(row["growth_vs_last_year"], signed=True),
+                f"Last year: {fmt.money(row['revenue_same_weeks_last_year'])}",
+            )
+        )
     return out
 
 
 def plan_sentence(summary: pd.DataFrame, plan: str) -> str:
     """What the quarter brings under the plan, in one sentence."""
     row = summary.set_index("plan_name").loc[plan]
-    text = (f"Under **{plan_label(plan).lower()}**, the {int(row['n_weeks'])} weeks from "
-            f"{pd.Timestamp(row['first_week_start_date']):%d %b %Y} are expected to bring **{fmt.money(row['expected_revenue'])}** "
-            f"({fmt.money_range(row['revenue_lower'], row['revenue_upper'])}) for {fmt.money(row['planned_spend'])} of spend")
+    text = (
+        f"Under **{plan_label(plan).lower()}**, the {int(row['n_weeks'])} weeks from "
+        f"{pd.Timestamp(row['first_week_start_date']):%d %b %Y} are expected to bring **{fmt.money(row['expected_revenue'])}** "
+        f"({fmt.money_range(row['revenue_lower'], row['revenue_upper'])}) for {fmt.money(row['planned_spend'])} of spend"
+    )
     if pd.notna(row["growth_vs_last_year"]):
         text += f", {fmt.share(row['growth_vs_last_year'], signed=True)} on the same weeks last year"
     return text + "."
@@ -73,24 +87,28 @@ def target_note(summary: pd.DataFrame) -> tuple[str, str] | None:
     row = rows.iloc[0]
     goal = fmt.share(row["target_growth"], signed=True)
     if bool(row["is_target_reached"]):
-        return "success", (f"To reach {goal} on the same weeks last year, spend **{fmt.money(row['planned_spend'])}** over "
-                           f"the quarter, split as the target-growth plan shows: expected revenue "
-                           f"{fmt.money(row['expected_revenue'])} ({fmt.money_range(row['revenue_lower'], row['revenue_upper'])}).")
+        return "success", (
+            f"To reach {goal} on the same weeks last year, spend **{fmt.money(row['planned_spend'])}** over "
+            f"the quarter, split as the target-growth plan shows: expected revenue "
+            f"{fmt.money(row['expected_revenue'])} ({fmt.money_range(row['revenue_lower'], row['revenue_upper'])})."
+        )
     return "warning", f"{goal} on last year cannot be reached: {row['message']}."
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     rows = summary.set_index("plan_name").loc[plans(summary)].reset_index()
-    return pd.DataFrame({
-        "Plan": rows["plan_name"].map(plan_label),
-        "Spend": rows["planned_spend"].map(fmt.money),
-        "Expected revenue": rows["expected_revenue"].map(fmt.money),
-        "Interval": [fmt.money_range(lo, hi) for lo, hi in zip(rows["revenue_lower"], rows["revenue_upper"])],
-        "Media revenue": rows["expected_media_revenue"].map(fmt.money),
-        "vs current spend": rows["revenue_change_vs_current"].map(lambda v: fmt.money(v, signed=True)),
-        "vs last year": rows["growth_vs_last_year"].map(lambda v: fmt.share(v, signed=True)),
-        "Notes": rows["message"].fillna(""),
-    })
+    return pd.DataFrame(
+        {
+            "Plan": rows["plan_name"].map(plan_label),
+            "Spend": rows["planned_spend"].map(fmt.money),
+            "Expected revenue": rows["expected_revenue"].map(fmt.money),
+            "Interval": [fmt.money_range(lo, hi) for lo, hi in zip(rows["revenue_lower"], rows["revenue_upper"])],
+            "Media revenue": rows["expected_media_revenue"].map(fmt.money),
+            "vs current spend": rows["revenue_change_vs_current"].map(lambda v: fmt.money(v, signed=True)),
+            "vs last year": rows["growth_vs_last_year"].map(lambda v: fmt.share(v, signed=True)),
+            "Notes": rows["message"].fillna(""),
+        }
+    )
 
 
 def forecast_chart_frame(forecast: pd.DataFrame) -> pd.DataFrame:

@@ -143,9 +143,10 @@ def _design_row(fm: FittedModel, draws: MediaDraws, current: np.ndarray, ci: int
     lag = int(fm.specs[ci].max_lag)
     horizon = settings.max_weeks + lag
     base = np.tile(current, (horizon, 1))
-    multipliers = [0.0] if design != "heavy_up" else [k for k in HEAVY_UP_MULTIPLIERS if k <= settings.max_spend_multiplier + 1e-12]
-    if not multipliers:
-        multipliers = [settings.max_spend_multiplier]
+    multipliers = [0.0]  # go dark
+    if design == "heavy_up":
+        multipliers = [k for k in HEAVY_UP_MULTIPLIERS if k <= settings.max_spend_multiplier + 1e-12]
+        multipliers = multipliers or [settings.max_spend_multiplier]
     best = None
     for weeks in range(max(1, 2 - lag), settings.max_weeks + 1):  # the t-test needs two weeks or more
         n = weeks + lag
@@ -226,8 +227,8 @@ def market_experiment_plan(fm: FittedModel, settings: ExperimentSettings,
             designs.append(_design_row(fm, draws, current, ci, "go_dark", sigma, settings, fm.market, ""))
             designs.append(_design_row(fm, draws, current, ci, "heavy_up", sigma, settings, fm.market, ""))
             if not others:
-                designs.append(_not_possible("geo_holdout", fm.market, "", float("nan"),
-                                             f"a geo holdout needs another fitted market as control; {fm.market} is the only one"))
+                why = f"a geo holdout needs another fitted market as control; {fm.market} is the only one"
+                designs.append(_not_possible("geo_holdout", fm.market, "", float("nan"), why))
             elif not geo_noise > 0:
                 designs.append(_not_possible("geo_holdout", fm.market, control_names, geo_noise,
                                              "too few weeks shared with the other markets to build a control"))

@@ -143,8 +143,8 @@ class MediaDraws:
         h, lag = plan.shape[0], self.max_lag
         x = self._padded(plan)
         out = np.zeros((self.n_draws, h, plan.shape[1]))
-        for l in range(lag + 1):
-            out += self.weights[:, l, None, :] * x[lag - l: lag - l + h][None]
+        for k in range(lag + 1):
+            out += self.weights[:, k, None, :] * x[lag - k: lag - k + h][None]
         return out
 
     def _params(self, ci: int) -> dict[str, np.ndarray]:
@@ -165,8 +165,8 @@ class MediaDraws:
         past = self.history[-lag:, ci] if lag else self.history[:0, ci]
         x = np.concatenate([np.zeros(lag - len(past)), past, spend])
         a = np.zeros((self.n_draws, h))
-        for l in range(lag + 1):
-            a += self.weights[:, l, ci, None] * x[None, lag - l: lag - l + h]
+        for k in range(lag + 1):
+            a += self.weights[:, k, ci, None] * x[None, lag - k: lag - k + h]
         return self.beta[:, ci, None] * apply_saturation(a, self.kinds[ci], self._params(ci))
 
     def media_gradient(self, plan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -185,10 +185,10 @@ class MediaDraws:
             value += float(np.sum(beta * apply_saturation(a[:, :, idx], kind, params)))
             slope[:, :, idx] = beta * saturation_derivative(a[:, :, idx], kind, params)
         grad = np.zeros((h, plan.shape[1]))
-        for l in range(self.max_lag + 1):
-            if l >= h:
+        for k in range(self.max_lag + 1):
+            if k >= h:
                 break
-            grad[: h - l] += np.mean(slope[:, l:, :] * self.weights[:, l, None, :], axis=0)
+            grad[: h - k] += np.mean(slope[:, k:, :] * self.weights[:, k, None, :], axis=0)
         return value / self.n_draws, grad
 
 
