@@ -119,14 +119,18 @@ def geo_noise_sd(treated: pd.Series, controls: list[pd.Series]) -> float:
     return float(np.sqrt(rest @ rest / max(len(frame) - x.shape[1], 1)))
 
 
-def lift_draws(draws: MediaDraws, base_plan: np.ndarray, ci: int, weeks: int, multiplier: float) -> np.ndarray:
+def lift_draws(draws: MediaDraws, base_plan: np.ndarray, ci: int, weeks: int, multiplier: float,
+               base_media: np.ndarray | None = None) -> np.ndarray:
     """(D,) incremental revenue of channel ``ci`` from multiplying its spend by ``multiplier`` in the first
     ``weeks`` weeks of ``base_plan`` (0 = go dark), over all weeks of ``base_plan`` (carry-over included).
-    Positive: the revenue the change adds (heavy-up) or the revenue the channel brings in those weeks (go-dark)."""
+    Positive: the revenue the change adds (heavy-up) or the revenue the channel brings in those weeks (go-dark).
+    ``base_media``: the channel's media under a longer ``base_plan`` with the same start, if already computed
+    (the media model is causal, so its first weeks are those of this plan)."""
     spend = np.asarray(base_plan, dtype=float)[:, ci]
     changed = spend.copy()
     changed[:weeks] *= multiplier
-    base = draws.channel_media(spend, ci).sum(axis=1)
+    n = len(spend)
+    base = (draws.channel_media(spend, ci) if base_media is None else base_media[:, :n]).sum(axis=1)
     new = draws.channel_media(changed, ci).sum(axis=1)
     return (new - base) if multiplier > 1 else (base - new)
 
@@ -147,11 +151,12 @@ def _design_row(fm: FittedModel, draws: MediaDraws, current: np.ndarray, ci: int
     if design == "heavy_up":
         multipliers = [k for k in HEAVY_UP_MULTIPLIERS if k <= settings.max_spend_multiplier + 1e-12]
         multipliers = multipliers or [settings.max_spend_multiplier]
+    base_media = draws.channel_media(base[:, ci], ci)
     best = None
     for weeks in range(max(1, 2 - lag), settings.max_weeks + 1):  # the t-test needs two weeks or more
         n = weeks + lag
         for k in multipliers:
-            lifts = lift_draws(draws, base[:n], ci, weeks, k)
+            lifts = lift_draws(draws, base[:n], ci, weeks, k, base_media)
             expected = float(lifts.mean())
             candidate = dict(weeks=weeks, k=k, n=n, lifts=lifts, expected=expected,
                              power=power_of(expected, noise, n, settings.significance_level))
