@@ -181,3 +181,22 @@ def test_forecast_chart_has_every_plan_and_last_year(tables):
     assert set(frame["plan"]) == {plan_forecast.plan_label(p) for p in forecast["plan_name"].unique()}
     assert spec["title"].startswith("Expected weekly revenue by plan")
     assert len(spec["layer"]) == 3
+
+
+def test_target_growth_not_evaluated_or_out_of_reach():
+    """Edge cases the build does not produce: no modeled weeks a year earlier; a target beyond the bounds."""
+    base = {
+        "plan_name": "target_growth",
+        "target_growth": 0.15,
+        "planned_spend": 1.0,
+        "expected_revenue": 2.0,
+        "revenue_lower": 1.0,
+        "revenue_upper": 3.0,
+    }
+    level, text = plan_forecast.target_note(
+        pd.DataFrame([{**base, "is_target_reached": False, "message": "not evaluated: no weeks a year earlier"}])
+    )
+    assert level == "warning" and text == "Target growth +15.0%: not evaluated: no weeks a year earlier."
+    level, text = plan_forecast.target_note(pd.DataFrame([{**base, "is_target_reached": False, "message": "too far"}]))
+    assert level == "warning" and text == "+15.0% on last year cannot be reached: too far."
+    assert plan_forecast.target_note(pd.DataFrame({"plan_name": ["optimized"]})) is None

@@ -92,6 +92,8 @@ def target_note(summary: pd.DataFrame) -> tuple[str, str] | None:
             f"the quarter, split as the target-growth plan shows: expected revenue "
             f"{fmt.money(row['expected_revenue'])} ({fmt.money_range(row['revenue_lower'], row['revenue_upper'])})."
         )
+    if str(row["message"]).startswith("not evaluated"):
+        return "warning", f"Target growth {goal}: {row['message']}."
     return "warning", f"{goal} on last year cannot be reached: {row['message']}."
 
 
