@@ -13,7 +13,8 @@ posterior draw) is compared with the measured lift::
 the same z as ``fct_lift_test_calibration``: positive when the model predicted more lift than measured. The
 model was right when |z_before| <= 2. Tests sharing the same earlier tests share one refit. The reported
 model itself keeps every test (``predicted_lift_after``, ``z_score_after``: the calibrated agreement).
-A refit is a full fit (MAP, robust weights, Laplace draws) without cross-validation or holdout refits.
+A refit is a full fit (MAP from two starts, robust weights, Laplace approximation) without cross-validation or
+holdout refits, with 200 posterior draws for the predicted lift's interval.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from mmm.engine import fit_market
 from mmm.fit import MarketData
 
 AGREE_Z = 2.0
+REFIT_DRAWS = 200
 VALIDATION_COLUMNS = [
     "market", "experiment_id", "channel", "start_date", "end_date", "measured_lift", "measured_lift_se",
     "predicted_lift_before", "predicted_lift_before_lower", "predicted_lift_before_upper", "z_score_before",
@@ -54,7 +56,9 @@ def _with_tests(data: MarketData, experiment_ids: list[str]) -> MarketData:
 def refit_before(fm: FittedModel, earlier: list[str]) -> FittedModel:
     """The market refitted with only the lift tests ``earlier``, bound to the full input (so the problem carries
     every test's switched-off spend column and ``an.lift_test_calibration`` predicts every test)."""
-    config = dataclasses.replace(fm.config, cv_folds=0, holdout_weeks=0)
+    # a refit only predicts the test: no validation refits, 200 posterior draws for the prediction's interval
+    config = dataclasses.replace(fm.config, cv_folds=0, holdout_weeks=0, n_draws=min(fm.config.n_draws, REFIT_DRAWS),
+                                 n_starts=min(fm.config.n_starts, 2))
     result = fit_market(_with_tests(fm.data, earlier), fm.specs, config, fm.market)
     return FittedModel.from_result(result, fm.data)
 

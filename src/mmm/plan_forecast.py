@@ -311,7 +311,7 @@ class PlanOptimum:
 
 
 def optimize_plan(draws: MediaDraws, budget: float, lower: np.ndarray, upper: np.ndarray,
-                  start: np.ndarray | None = None, max_iter: int = 300, ftol: float = 1e-7,
+                  start: np.ndarray | None = None, max_iter: int = 300, ftol: float = 1e-6,
                   n_draws: int | None = 200) -> PlanOptimum:
     """Spread ``budget`` over the plan's weeks and channels, maximising expected media revenue.
 
