@@ -11,7 +11,9 @@ values from these tables. The additions:
 * a lift test on Canada's paid search measuring less than the model predicts (a positive z-score: the
   model is too high);
 * target modes: ``target_mroi`` for every market, and a ``target_revenue_weekly`` that the US can reach
-  and Canada cannot.
+  and Canada cannot;
+* the plan forecast's target: ``plan_target_growth`` +15% on the same weeks last year (the spend plan and the
+  control plan are the shipped seeds).
 
 About 30 s on 2 cores. ``python -m dashboard.tests.demo_warehouse out.duckdb`` writes one to look at:
 ``MMM_DUCKDB_PATH=out.duckdb make dashboard``.
@@ -41,6 +43,7 @@ VARS = {
     "as_of_date": AS_OF,
     "target_mroi": 1.5,
     "target_revenue_weekly": {"us": 300000, "ca": 1000000},
+    "plan_target_growth": 0.15,  # the plan forecast's target mode (the shipped seeds give the spend plan)
 }
 SPEND_DEFECTS = [
     "2024-03-05,us,search,brand,-50.00,USD,10",  # negative_spend

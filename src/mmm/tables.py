@@ -354,6 +354,12 @@ def _bounds(fm: FittedModel, channel_settings: pd.DataFrame, settings: RunSettin
     return current, current * lo, current * hi
 
 
+def allocation_bounds(fm: FittedModel, channel_settings: pd.DataFrame,
+                      settings: RunSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Current weekly spend per channel and the optimizer's lower and upper bounds (the planner uses them too)."""
+    return _bounds(fm, channel_settings, settings)
+
+
 def _setting(cfg: pd.DataFrame, channel: str, column: str, default: float) -> float:
     if channel in cfg.index and pd.notna(cfg.loc[channel, column]):
         return float(cfg.loc[channel, column])
