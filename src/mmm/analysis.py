@@ -109,10 +109,10 @@ class FittedModel:
     @cached_property
     def posterior(self) -> PosteriorSample:
         """The media model at every posterior draw (computed once, on first use)."""
-        evaluations = [self.problem.media(zd) for zd in self.result.draws]
         mm = self.problem.media_model
-        return PosteriorSample(np.array([m for m, _ in evaluations]), np.array([b for _, b in evaluations]),
-                               mm.channel_parameters(self.result.draws), mm.saturation_parameters(self.result.draws))
+        media, beta = mm.media_draws(self.result.draws)
+        return PosteriorSample(media, beta, mm.channel_parameters(self.result.draws),
+                               mm.saturation_parameters(self.result.draws))
 
     def baseline_coefficients(self, media: np.ndarray | None = None) -> np.ndarray:
         """Baseline coefficients given the channels' weekly effects (default: at the MAP)."""

@@ -643,9 +643,31 @@ def challenger_table(
     with threadpool_limits(limits=1, user_api="blas"):
         for market, fm in fits.items():
             curves = response_curves[response_curves["market"] == market].drop(columns="market")
-            frame = market_records(fm, curves, lookback_weeks, config)
-            frame.insert(1, "market", market)
-            frames.append(frame)
+            frames.append(_market_frame(fm, (curves, lookback_weeks, config)))
+    return _table(frames)
+
+
+def _market_frame(fm, extra) -> pd.DataFrame:
+    curves, lookback_weeks, config = extra
+    frame = market_records(fm, curves, lookback_weeks, config)
+    frame.insert(1, "market", fm.market)
+    return frame
+
+
+def challenger_table_from_fits(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                               lift_tests: pd.DataFrame | None, response_curves: pd.DataFrame, settings,
+                               workers: int | None = None) -> pd.DataFrame:
+    """``challenger_table`` for the stored fits, each market restored once, in worker processes (both cores)."""
+    from mmm.tables import map_fitted_markets
+
+    extra = {m: (g.drop(columns="market"), settings.allocation_lookback_weeks, None)
+             for m, g in response_curves.groupby("market", sort=False)}
+    frames = map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, settings, _market_frame, extra,
+                                "mmm_challenger", workers)
+    return _table(frames)
+
+
+def _table(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TABLE_COLUMNS)
     for col in ("fold", "train_weeks", "test_weeks"):
         out[col] = out[col].astype("Int64")

@@ -326,6 +326,37 @@ class MediaModel:
         beta = np.where(fsum > 0, roi * self.inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
         return f * beta[self.col], beta
 
+    def media_draws(self, zs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``media`` for many parameter vectors at once: zs (D, P) -> (media (D, T, K), beta (D, C)).
+
+        Vectorised over the draws (one numpy pass per lag and form instead of one ``media`` call per draw);
+        with optional terms (synergy, drift) it falls back to one call per draw.
+        """
+        zs = np.atleast_2d(np.asarray(zs, dtype=float))
+        if self.has_terms:
+            out = [self.media(z) for z in zs]
+            return np.array([m for m, _ in out]), np.array([b for _, b in out])
+        nat = self.natural(zs)  # (D, P)
+        n_draws, c = len(zs), len(self.layout.channels)
+        lags = self.lags[:, :, None]  # (L + 1, 1, 1)
+        w_all = np.zeros((self.lags.shape[0], n_draws, c))
+        for form, idx, entries, _, _ in self.adstock_groups:
+            w = form.weights({p: nat[:, e] for p, e in entries.items()}, lags, self.max_lags[idx])
+            w = w * self.lag_mask[:, None, idx]
+            w_all[:, :, idx] = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
+        x = self.inputs.spend  # (T, K)
+        w_col = w_all[:, :, self.col]  # (L + 1, D, K)
+        adstocked = w_col[0][:, None, :] * x[None, :, :]
+        for lag in range(1, min(w_col.shape[0], x.shape[0])):
+            adstocked[:, lag:, :] += w_col[lag][:, None, :] * x[None, :-lag, :]
+        f = np.empty_like(adstocked)
+        for form, _, entries, cols, pos in self.saturation_groups:
+            f[:, :, cols] = form.apply(adstocked[:, :, cols], {p: nat[:, e][:, pos][:, None, :] for p, e in entries.items()})
+        fsum = f[:, self.inputs.train, :c].sum(axis=1)  # (D, C)
+        roi = np.exp(zs[:, self.roi_idx])
+        beta = np.where(fsum > 0, roi * self.inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
+        return f * beta[:, None, self.col], beta
+
     def channel_parameters(self, z: np.ndarray) -> list[dict[str, float | np.ndarray]]:
         """Per channel: {full parameter name: natural value} (arrays of shape (D,) when z is (D, P))."""
         nat = self.natural(z)

@@ -9,8 +9,8 @@ selects its rows and its contracted columns (models/marts). The cross-market par
 what the workers return: the joint allocation when ``budget_weekly`` is one number, and the national
 rows (market ``national``) of the channel summary, the response curves and the national allocation.
 
-``market_outputs_frame`` is the per-market function: pandas in, pandas out, so it runs unchanged under
-Spark's ``groupBy("market").applyInPandas`` (``mmm.dbt_io.map_markets``).
+``market_outputs_frame`` is the per-market function (``tables.map_fitted_markets`` runs it in worker
+processes; pandas in, pandas out).
 """
 
 from __future__ import annotations
@@ -101,23 +101,16 @@ def _national_ingredients(fm: FittedModel, channel_settings: pd.DataFrame, setti
     return pd.DataFrame(rows)
 
 
-def market_outputs_frame(market: str, fit_row: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
-                         lift_tests: pd.DataFrame | None, scenarios: pd.DataFrame | None,
-                         settings: RunSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One market: (its rows of every output table, long; its national ingredients)."""
-    fits = tables.load_fitted_markets(fit_row, model_input, channel_settings, lift_tests, settings)
-    if market not in fits:
-        return pd.DataFrame(), pd.DataFrame()
-    fm = fits[market]
-    with tables._single_thread():
-        frames = [t.assign(output=name) for name, t in
-                  _per_market_tables(fm, channel_settings, lift_tests, scenarios, settings, fit_row).items() if len(t)]
-        ingredients = _national_ingredients(fm, channel_settings, settings).assign(market=market)
+def market_outputs_frame(fm: FittedModel, extra: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One restored market: (its rows of every output table, long; its national ingredients).
+
+    ``extra`` = (channel settings, the market's lift tests, the market's scenarios, run settings, its mmm_fit row).
+    """
+    channel_settings, lift_tests, scenarios, settings, fit_row = extra
+    frames = [t.assign(output=name) for name, t in
+              _per_market_tables(fm, channel_settings, lift_tests, scenarios, settings, fit_row).items() if len(t)]
+    ingredients = _national_ingredients(fm, channel_settings, settings).assign(market=fm.market)
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), ingredients
-
-
-def _task(args) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return market_outputs_frame(*args)
 
 
 def market_outputs(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
@@ -125,13 +118,12 @@ def market_outputs(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_s
                    workers: int | None = None, progress: Callable[[str], None] | None = print) -> pd.DataFrame:
     """Every output table of every market, long (see the module docstring), plus the national rows."""
     fitted = fit_table[fit_table["status"] == "fitted"]
-    by_market = dict(tuple(model_input.groupby("market", sort=False)))
-    tasks = [(m, fitted[fitted["market"] == m], by_market[m], channel_settings,
-              None if lift_tests is None else lift_tests[lift_tests["market"] == m], scenarios, settings)
-             for m in fitted["market"]]
-    runner = tables._Runner(workers, len(tasks))
-    done = runner.map(_task, tasks, progress=tables.Progress("mmm_market_outputs", len(tasks), progress))
-    runner.close()
+    norm = None if scenarios is None else scenarios["market"].astype(str).str.strip().str.lower()
+    extra = {m: (channel_settings, None if lift_tests is None else lift_tests[lift_tests["market"] == m],
+                 None if scenarios is None else scenarios[norm == m], settings, fitted[fitted["market"] == m])
+             for m in fitted["market"]}
+    done = tables.map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, settings,
+                                     market_outputs_frame, extra, "mmm_market_outputs", workers, progress)
     frames = [f for f, _ in done if len(f)]
     ingredients = pd.concat([i for _, i in done if len(i)], ignore_index=True) if done else pd.DataFrame()
     skipped = fit_table[fit_table["status"] != "fitted"]

@@ -129,7 +129,9 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
     alone = [m for m in data if plan[m][0] == "fit"]
     if settings.pooling == "partial" and len(alone) >= 2:
         first = runner.map(_fit_task, [(data[m], pooling.stage_one_specs(specs),
-                                        dataclasses.replace(config, cv_folds=0, holdout_weeks=0), m, None) for m in alone],
+                                        # the pool reads only the MAP and its covariance: few draws, no validation
+                                        dataclasses.replace(config, cv_folds=0, holdout_weeks=0, n_draws=20), m, None)
+                            for m in alone],
                            Progress("mmm_fit (pooling, stage 1 of 2: each market alone)", len(alone), progress))
         pool = pooling.fit_pool([r for r in first if isinstance(r, FitResult)], specs)
     fitted = [m for m in data if plan[m][0] == "fit" or (pool is not None and plan[m][0] == "pool_only")]
@@ -264,6 +266,31 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
             result.verify_input(data, market_specs, replace(config, **terms) if terms else config)
             fits[r.market] = FittedModel.from_result(result, data)
     return fits
+
+
+def map_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                       lift_tests: pd.DataFrame | None, settings: RunSettings, fn, extra: Mapping | None = None,
+                       step: str = "markets", workers: int | None = None, progress=print) -> list:
+    """``fn(fitted_market, extra[market])`` for every fitted market, each restored once (stale fits refused), in
+    worker processes: the per-market work of an output model, linear in the number of markets on both cores.
+    ``fn`` must be a module-level function (workers import it). Results in the order of ``fit_table``."""
+    fitted = fit_table[fit_table["status"] == "fitted"]
+    by_market = dict(tuple(model_input.groupby("market", sort=False)))
+    tasks = [(fn, m, fitted[fitted["market"] == m], by_market[m], channel_settings,
+              None if lift_tests is None else lift_tests[lift_tests["market"] == m], settings,
+              None if extra is None else extra.get(m)) for m in fitted["market"]]
+    runner = _Runner(workers, len(tasks))
+    try:
+        return runner.map(_map_task, tasks, Progress(step, len(tasks), progress))
+    finally:
+        runner.close()
+
+
+def _map_task(args):
+    fn, market, fit_row, model_input, channel_settings, lift_tests, settings, extra = args
+    fits = load_fitted_markets(fit_row, model_input, channel_settings, lift_tests, settings)
+    with _single_thread():
+        return fn(fits[market], extra)
 
 
 def _per_market(fits: Mapping[str, FittedModel], table, columns: list[str]) -> pd.DataFrame:
