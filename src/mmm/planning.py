@@ -321,44 +321,70 @@ def plan_forecast_table(fits: Mapping[str, FittedModel], spend_plan: pd.DataFram
     """
     frames = []
     with threadpool_limits(limits=1, user_api="blas"):
-        for market, fm in fits.items():
-            inputs = market_plan_inputs(fm, spend_plan, control_plan, holidays, run, planning.plan_horizon_weeks)
-            plans = market_plans(fm, inputs, channel_settings, run, planning)
-            _, lower, upper = allocation_bounds(fm, channel_settings, run)
-            last_year = _last_year(fm, inputs.weeks)
-            ly = float(last_year.sum()) if np.isfinite(last_year).all() else np.nan
-            reference = next(p for p in plans if p.name == "current_spend").forecast.expected.sum(axis=1)
-            n_weeks, n_channels = len(inputs.weeks), len(fm.channels)
-            for plan in plans:
-                fc = plan.forecast
-                week = fc.weekly().rename(columns={
-                    "planned_spend": "week_planned_spend", "expected_media_revenue": "week_expected_media_revenue",
-                    "media_revenue_lower": "week_media_revenue_lower", "media_revenue_upper": "week_media_revenue_upper"})
-                week["holiday_count"] = inputs.holiday_count
-                week["revenue_same_week_last_year"] = last_year
-                total = fc.total()
-                change = fc.expected.sum(axis=1) - reference
-                c_lo, c_hi = fc.interval(change)
-                totals = dict(
-                    first_week_start_date=inputs.weeks[0], last_week_start_date=inputs.weeks[-1], n_weeks=n_weeks,
-                    **{f"plan_{k}": v for k, v in total.items()},
-                    revenue_change_vs_current=float(change.mean()),
-                    revenue_change_vs_current_lower=min(float(c_lo), float(change.mean())),
-                    revenue_change_vs_current_upper=max(float(c_hi), float(change.mean())),
-                    revenue_same_weeks_last_year=ly,
-                    growth_vs_last_year=total["expected_revenue"] / ly - 1.0 if ly > 0 else np.nan,
-                    target_growth=planning.plan_target_growth if plan.name == "target_growth" else np.nan,
-                    is_target_reached=plan.reached, message="; ".join(plan.notes))
-                frame = pd.DataFrame({
-                    "market": market, "plan_name": plan.name,
-                    "week_start_date": np.repeat(inputs.weeks, n_channels), "channel": np.tile(fm.channels, n_weeks),
-                    "planned_spend": fc.spend.ravel(), "min_weekly_spend": np.tile(lower, n_weeks),
-                    "max_weekly_spend": np.tile(upper, n_weeks), "expected_media_revenue": fc.media.mean(axis=0).ravel()})
-                frame = frame.join(week.drop(columns="week_start_date").set_index(np.arange(n_weeks)),
-                                   on=np.repeat(np.arange(n_weeks), n_channels))
-                for k, v in totals.items():
-                    frame[k] = v
-                frames.append(frame)
+        for fm in fits.values():
+            frames += market_plan_frames(fm, (spend_plan, control_plan, holidays, channel_settings, run, planning))
+    return _plan_table(frames)
+
+
+def plan_forecast_from_fits(fit_table: pd.DataFrame, model_input: pd.DataFrame, lift_tests: pd.DataFrame | None,
+                            spend_plan: pd.DataFrame | None, control_plan: pd.DataFrame | None,
+                            holidays: pd.DataFrame | None, channel_settings: pd.DataFrame, run: RunSettings,
+                            planning: PlanningSettings, workers: int | None = None) -> pd.DataFrame:
+    """``plan_forecast_table`` for the stored fits, each market restored once, in worker processes (both cores)."""
+    from mmm.tables import map_fitted_markets
+
+    extra = (spend_plan, control_plan, holidays, channel_settings, run, planning)
+    done = map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, run, market_plan_frames,
+                              {m: extra for m in fit_table["market"]}, "mmm_plan_forecast", workers)
+    return _plan_table([f for frames in done for f in frames])
+
+
+def market_plan_frames(fm: FittedModel, extra: tuple) -> list[pd.DataFrame]:
+    """One market's plans (rows of ``plan_forecast_table``)."""
+    spend_plan, control_plan, holidays, channel_settings, run, planning = extra
+    market = fm.market
+    frames = []
+    inputs = market_plan_inputs(fm, spend_plan, control_plan, holidays, run, planning.plan_horizon_weeks)
+    plans = market_plans(fm, inputs, channel_settings, run, planning)
+    _, lower, upper = allocation_bounds(fm, channel_settings, run)
+    last_year = _last_year(fm, inputs.weeks)
+    ly = float(last_year.sum()) if np.isfinite(last_year).all() else np.nan
+    reference = next(p for p in plans if p.name == "current_spend").forecast.expected.sum(axis=1)
+    n_weeks, n_channels = len(inputs.weeks), len(fm.channels)
+    for plan in plans:
+        fc = plan.forecast
+        week = fc.weekly().rename(columns={
+            "planned_spend": "week_planned_spend", "expected_media_revenue": "week_expected_media_revenue",
+            "media_revenue_lower": "week_media_revenue_lower", "media_revenue_upper": "week_media_revenue_upper"})
+        week["holiday_count"] = inputs.holiday_count
+        week["revenue_same_week_last_year"] = last_year
+        total = fc.total()
+        change = fc.expected.sum(axis=1) - reference
+        c_lo, c_hi = fc.interval(change)
+        totals = dict(
+            first_week_start_date=inputs.weeks[0], last_week_start_date=inputs.weeks[-1], n_weeks=n_weeks,
+            **{f"plan_{k}": v for k, v in total.items()},
+            revenue_change_vs_current=float(change.mean()),
+            revenue_change_vs_current_lower=min(float(c_lo), float(change.mean())),
+            revenue_change_vs_current_upper=max(float(c_hi), float(change.mean())),
+            revenue_same_weeks_last_year=ly,
+            growth_vs_last_year=total["expected_revenue"] / ly - 1.0 if ly > 0 else np.nan,
+            target_growth=planning.plan_target_growth if plan.name == "target_growth" else np.nan,
+            is_target_reached=plan.reached, message="; ".join(plan.notes))
+        frame = pd.DataFrame({
+            "market": market, "plan_name": plan.name,
+            "week_start_date": np.repeat(inputs.weeks, n_channels), "channel": np.tile(fm.channels, n_weeks),
+            "planned_spend": fc.spend.ravel(), "min_weekly_spend": np.tile(lower, n_weeks),
+            "max_weekly_spend": np.tile(upper, n_weeks), "expected_media_revenue": fc.media.mean(axis=0).ravel()})
+        frame = frame.join(week.drop(columns="week_start_date").set_index(np.arange(n_weeks)),
+                           on=np.repeat(np.arange(n_weeks), n_channels))
+        for k, v in totals.items():
+            frame[k] = v
+        frames.append(frame)
+    return frames
+
+
+def _plan_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=PLAN_FORECAST_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[PLAN_FORECAST_COLUMNS]
