@@ -95,18 +95,20 @@
 {% endtest %}
 
 
-{% test reconciles_with_quarantine(model, source_name, raw, quarantine, raw_amount_column=none, modeled_amount_column=none) %}
+{% test reconciles_with_quarantine(model, source_name, raw, quarantine, amount_column=none) %}
     {#-
         Every raw row is modeled or quarantined. `model` is an int_*_checked model: its rows with a null
         quarantine_rule are the modeled ones. Raw row count = modeled + quarantined rows of source_name, and
-        (when amount columns are given) the raw total of parseable amounts = modeled total + quarantined total
-        (amounts in the file's own currencies, before conversion).
+        (when amount_column is given: the parsed amount, a column of both the staging model and the checked
+        model) the raw total of parsed amounts = modeled total + total of the quarantined raw rows (amounts in
+        the file's own currencies, before conversion). The quarantined rows are matched to the raw file by
+        raw_row_id, so an amount cannot be counted twice or lost.
     -#}
     with raw_totals as (
 
         select
             count(*) as row_count,
-            {% if raw_amount_column %}coalesce(sum({{ mmm_parse_number(raw_amount_column) }}), 0){% else %}0{% endif %} as amount
+            {% if amount_column %}coalesce(sum({{ amount_column }}), 0){% else %}0{% endif %} as amount
         from {{ raw }}
 
     ),
@@ -115,7 +117,7 @@
 
         select
             count(*) as row_count,
-            {% if modeled_amount_column %}coalesce(sum({{ modeled_amount_column }}), 0){% else %}0{% endif %} as amount
+            {% if amount_column %}coalesce(sum({{ amount_column }}), 0){% else %}0{% endif %} as amount
         from {{ model }}
         where quarantine_rule is null
 
@@ -125,9 +127,11 @@
 
         select
             count(*) as row_count,
-            {% if raw_amount_column %}coalesce(sum({{ mmm_parse_number('raw_amount') }}), 0){% else %}0{% endif %} as amount
-        from {{ quarantine }}
-        where source_name = '{{ source_name }}'
+            {% if amount_column %}coalesce(sum(raw_rows.{{ amount_column }}), 0){% else %}0{% endif %} as amount
+        from {{ quarantine }} as quarantined
+        left join {{ raw }} as raw_rows
+            on quarantined.raw_row_id = raw_rows.raw_row_id
+        where quarantined.source_name = '{{ source_name }}'
 
     ),
 
