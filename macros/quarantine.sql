@@ -81,3 +81,14 @@
 {% macro duckdb__mmm_format_amount(expression) -%}
     format('{:,.2f}', cast({{ expression }} as double))
 {%- endmacro %}
+
+
+{% macro mmm_max_quarantined_share() %}
+    {#- var max_quarantined_share (default 0.1): the build stops when a raw file, market or channel (control) of
+        raw_media_spend, raw_sales or raw_controls loses a larger share of its rows or money to the quarantine -#}
+    {%- set share = var('max_quarantined_share', 0.1) -%}
+    {%- if share is none or (share | float) < 0 or (share | float) > 1 -%}
+        {{ exceptions.raise_compiler_error("var max_quarantined_share must be a share between 0 and 1; got '" ~ share ~ "'") }}
+    {%- endif -%}
+    {{ return(share | float) }}
+{% endmacro %}

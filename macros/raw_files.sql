@@ -178,3 +178,25 @@
     {%- endif -%}
     {{ return('(select ' ~ cols | join(', ') ~ ' from ' ~ reader ~ ')') }}
 {% endmacro %}
+
+
+{% macro mmm_raw_file_label(source_name) %}
+    {#- the file a source is read from, for messages: <raw_data_path>/<source>.parquet when it exists, else .csv
+        (dispatched; on a warehouse the source table) -#}
+    {{ return(adapter.dispatch('mmm_raw_file_label', 'mmm')(source_name)) }}
+{% endmacro %}
+
+{% macro default__mmm_raw_file_label(source_name) %}
+    {{ return(source('raw', source_name) | string) }}
+{% endmacro %}
+
+{% macro duckdb__mmm_raw_file_label(source_name) %}
+    {%- set folder = mmm_raw_data_folder() -%}
+    {%- set csv_path = folder ~ '/' ~ source_name ~ '.csv' -%}
+    {%- set parquet_path = folder ~ '/' ~ source_name ~ '.parquet' -%}
+    {%- if execute -%}
+        {%- set found = run_query('select file from glob(' ~ mmm_sql_string(parquet_path) ~ ')') -%}
+        {%- if found.rows | length > 0 -%}{{ return(parquet_path) }}{%- endif -%}
+    {%- endif -%}
+    {{ return(csv_path) }}
+{% endmacro %}
