@@ -35,7 +35,20 @@
 
 
 {% macro mmm_percent(expression) -%}
-    (cast(round(100.0 * ({{ expression }}), 2) as {{ dbt.type_string() }}) || '%')
+    {#- a share as a percentage for a message: 100.0%, 10.0%, 0.5%, 0.0066% (dispatched) -#}
+    {{ return(adapter.dispatch('mmm_percent', 'mmm')(expression)) }}
+{%- endmacro %}
+
+{% macro default__mmm_percent(expression) -%}
+    (cast(round(100.0 * cast({{ expression }} as {{ dbt.type_float() }}), 4) as {{ dbt.type_string() }}) || '%')
+{%- endmacro %}
+
+{% macro duckdb__mmm_percent(expression) -%}
+    (case
+        when 100.0 * cast({{ expression }} as double) >= 1 or cast({{ expression }} as double) = 0
+            then format('{:.1f}', 100.0 * cast({{ expression }} as double))
+        else format('{:.2g}', 100.0 * cast({{ expression }} as double))
+    end || '%')
 {%- endmacro %}
 
 
@@ -76,7 +89,7 @@
                     || case when lost_amount_share is not null
                         then ' and ' || {{ mmm_format_amount('lost_amount_reporting') }} || ' {{ mmm_reporting_currency() }} = '
                             || {{ mmm_percent('lost_amount_share') }} || ' of the money'
-                            || case when lost_rows_without_amount > 0 then ' (plus ' || cast(lost_rows_without_amount as {{ dbt.type_string() }}) || ' rows without a readable amount)' else '' end
+                            || case when lost_rows_without_amount > 0 then ' (plus ' || cast(lost_rows_without_amount as {{ dbt.type_string() }}) || ' rows without a usable amount)' else '' end
                         else '' end
                     || case when superseded_rows > 0 then '; ' || cast(superseded_rows as {{ dbt.type_string() }}) || ' restated (another version of the row is modeled)' else '' end
                     || case when duplicate_rows > 0 then '; ' || cast(duplicate_rows as {{ dbt.type_string() }}) || ' exact duplicates' else '' end

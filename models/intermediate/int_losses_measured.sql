@@ -8,7 +8,7 @@
 --   duplicate   an exact copy of a kept row (duplicate_row).
 -- Only lost rows count against var max_quarantined_share: is_over_limit when a file, market or channel of
 -- raw_media_spend, raw_sales or raw_controls lost a larger share of its rows or of its money (reporting currency;
--- rows whose amount does not parse count in the rows only); has_nothing_left when raw_media_spend or raw_sales kept
+-- rows whose amount does not parse or convert, or is implausible, count in the rows only); has_nothing_left when raw_media_spend or raw_sales kept
 -- no row at all. The tests quarantine_is_reported (warn: every quarantine, in the build log) and
 -- quarantine_within_limits (error: stops the build before the model input) read this model; mmm_model_input waits for
 -- them. Grain: source_name, scope, market, subject.
@@ -60,12 +60,13 @@ raw_files as (
 
 all_rows as (
 
+    {#- an implausible amount is no money anyone spent: such a row counts in the rows only -#}
     select 'raw_media_spend' as source_name, raw_row_id, market, channel as subject, quarantine_rule, quarantine_reason,
-        spend_reporting as amount_reporting
+        case when quarantine_rule = 'implausible_value' then null else spend_reporting end as amount_reporting
     from spend
     union all
     select 'raw_sales' as source_name, raw_row_id, market, '' as subject, quarantine_rule, quarantine_reason,
-        revenue_reporting as amount_reporting
+        case when quarantine_rule = 'implausible_value' then null else revenue_reporting end as amount_reporting
     from sales
     union all
     select 'raw_controls' as source_name, raw_row_id, market, control as subject, quarantine_rule, quarantine_reason,
