@@ -16,7 +16,9 @@ Phase 1
   with a header only.
 Phase 2
 * ``european``: the demo as a European spreadsheet writes it (semicolons, decimal commas, '.' as thousands
-  separator), data layer only; its model input must equal the demo's exactly.
+  separator), data layer only; its model input must equal the demo's exactly. Two extra rows of a new channel
+  (podcast) read "#N/A": with var max_quarantined_share raised to 1 (a user accepting the loss) the build passes and
+  the channel is reported as lost to the quarantine, not as a channel without spend.
 * ``stop``: the whole project (not only the data layer) into the demo's warehouse, with every TV row "#VALUE!" and
   every sales date day-first ("02.01.2023") without var date_format, while the readers still poll. The build must
   stop in the data layer with messages naming the file, the rule and an example value, never reach the Python fit,
@@ -172,6 +174,10 @@ def make_european_copy(folder: Path) -> None:
             # keep every digit: controls and FX rates have 4-6 decimals
             frame[column] = [v.replace(".", ",") if name in ("raw_controls", "raw_fx_rates") else european(v)
                              for v in frame[column]]
+        if name == "raw_media_spend":  # a new channel whose every row is unreadable
+            lost = pd.DataFrame([["2024-01-01", "us", "podcast", "shows", "#N/A", "USD", "0"],
+                                 ["2024-01-08", "us", "podcast", "shows", "#N/A", "USD", "0"]], columns=frame.columns)
+            frame = pd.concat([frame, lost], ignore_index=True)
         write_raw(frame, folder, name, sep=";")
 
 
@@ -267,7 +273,8 @@ def builds(tmp_path_factory) -> dict:
 
     # phase 2: the European copy, and the bad data into the demo's (good) warehouse, readers still polling
     started = {
-        "european": (start_build("european", work / "european_raw", work / "european.duckdb", work, DATA_LAYER),
+        "european": (start_build("european", work / "european_raw", work / "european.duckdb", work, DATA_LAYER,
+                                 {"max_quarantined_share": 1}),
                      work / "european_raw", work / "european.duckdb"),
         "stop": (start_build("stop", work / "stop_raw", demo_db, work, None), work / "stop_raw", demo_db),
     }
@@ -309,7 +316,7 @@ def test_messy_exports_build_and_show_their_loss(builds):
     assert "quarantine: raw_sales (" in out and "rows not modeled (non_numeric_value 1)" in out
     assert "revenue 'n/a' is not a number" in out
     assert "quarantine: raw_media_spend (" in out and "implausible_value 1" in out
-    assert "168 restated (another version of the row is modeled)" in out.replace(str(builds["facts"]["restated_rows"]), "168")
+    assert f"{builds['facts']['restated_rows']} restated (another version of the row is modeled)" in out
     assert "market us, channel social: 1 of 1092 rows lost" in out
     assert "has columns outside the contract: account_id" in out
     assert "raw_controls.csv has a header and no rows" in out
@@ -431,7 +438,16 @@ def test_semicolons_and_decimal_commas_give_the_demo_model_input(builds):
     marks = build.query("select distinct decimal_mark from stg_raw__media_spend").decimal_mark.tolist()
     assert marks == ["comma"]
     pd.testing.assert_frame_equal(model_input(build), builds["demo_model_input"])
-    assert build.query("select count(*) as n from fct_quarantined_rows").n.iloc[0] == 0
+    assert build.query("select rule from fct_quarantined_rows").rule.tolist() == ["non_numeric_value"] * 2
+
+
+def test_a_channel_whose_every_row_was_lost_is_reported_as_such(builds):
+    check = builds["european"].query("""select * from mmm_data_sufficiency
+                                        where check_name = 'channel_rows_quarantined'""")
+    assert check[["market", "channel", "status", "value"]].values.tolist() == [["us", "podcast", "warn", 1.0]]
+    message = check.message.iloc[0]
+    assert message.startswith("2 of 2 rows of podcast in us were lost to the quarantine (non_numeric_value 2)")
+    assert "missing from the model (it did not spend nothing)" in message and "spend '#N/A' is not a number" in message
 
 
 # --- input the data layer must refuse: a clear error first, never a Python traceback ------------------------
