@@ -86,10 +86,12 @@
                     || ' of ' || cast(raw_rows as {{ dbt.type_string() }}) || ' rows not modeled ('
                     || rules || '): '
                     || cast(lost_rows as {{ dbt.type_string() }}) || ' lost = ' || {{ mmm_percent('coalesce(lost_row_share, 0)') }} || ' of the rows'
-                    || case when lost_amount_share is not null
+                    || case when lost_amount_reporting > 0
                         then ' and ' || {{ mmm_format_amount('lost_amount_reporting') }} || ' {{ mmm_reporting_currency() }} = '
                             || {{ mmm_percent('lost_amount_share') }} || ' of the money'
-                            || case when lost_rows_without_amount > 0 then ' (plus ' || cast(lost_rows_without_amount as {{ dbt.type_string() }}) || ' rows without a usable amount)' else '' end
+                        else '' end
+                    || case when lost_rows_without_amount > 0 and source_name in ('raw_media_spend', 'raw_sales')
+                        then ' (' || cast(lost_rows_without_amount as {{ dbt.type_string() }}) || ' of them without a usable amount)'
                         else '' end
                     || case when superseded_rows > 0 then '; ' || cast(superseded_rows as {{ dbt.type_string() }}) || ' restated (another version of the row is modeled)' else '' end
                     || case when duplicate_rows > 0 then '; ' || cast(duplicate_rows as {{ dbt.type_string() }}) || ' exact duplicates' else '' end
@@ -107,7 +109,7 @@
                 1 as sort_key,
                 {{ mmm_loss_scope_label() }} || ': ' || cast(lost_rows as {{ dbt.type_string() }}) || ' of '
                     || cast(kept_rows + lost_rows as {{ dbt.type_string() }}) || ' rows lost (' || {{ mmm_percent('lost_row_share') }}
-                    || case when lost_amount_share is not null then ', ' || {{ mmm_percent('lost_amount_share') }} || ' of the money' else '' end
+                    || case when lost_amount_reporting > 0 then ', ' || {{ mmm_percent('lost_amount_share') }} || ' of the money' else '' end
                     || '); ' || {{ mmm_loss_example() }} as failure_message,
                 row_number() over (order by lost_row_share desc, source_name, market, subject) as part_rank
             from losses
@@ -143,7 +145,7 @@
                 else
                     {{ mmm_loss_scope_label() }} || ': ' || cast(lost_rows as {{ dbt.type_string() }}) || ' of '
                     || cast(kept_rows + lost_rows as {{ dbt.type_string() }}) || ' rows (' || {{ mmm_percent('lost_row_share') }} || ')'
-                    || case when lost_amount_share is not null then ' and ' || {{ mmm_percent('lost_amount_share') }} || ' of the money' else '' end
+                    || case when lost_amount_reporting > 0 then ' and ' || {{ mmm_percent('lost_amount_share') }} || ' of the money' else '' end
                     || ' lost to the quarantine, more than var max_quarantined_share (' || {{ mmm_percent('max_quarantined_share') }}
                     || '); ' || {{ mmm_loss_example() }} || '.'
             end as failure_message

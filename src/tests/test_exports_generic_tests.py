@@ -135,9 +135,10 @@ def test_a_small_loss_is_reported_and_within_limits(build):
     assert status(build, "within_limits_losses_small") == "pass"
     out = build["output"]
     assert ("quarantine: raw_sales (data/acme/raw_sales.csv): 3 of 1248 rows not modeled "
-            "(non_numeric_value 1, conflicting_duplicate 1, duplicate_row 1): 1 lost = 0.08% of the rows") in out
+            "(non_numeric_value 1, conflicting_duplicate 1, duplicate_row 1): 1 lost = 0.08% of the rows (1 of them without "
+            "a usable amount); 1 restated") in out
     assert "1 restated (another version of the row is modeled); 1 exact duplicates" in out
-    assert ("quarantine: raw_sales (data/acme/raw_sales.csv), market us: 1 of 1091 rows lost (0.092%, 0.0% of the money); "
+    assert ("quarantine: raw_sales (data/acme/raw_sales.csv), market us: 1 of 1091 rows lost (0.092%); "
             "most by rule non_numeric_value (1 rows), e.g. raw row 7 (file line 8): revenue 'n/a' is not a number") in out
 
 
