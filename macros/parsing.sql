@@ -17,8 +17,9 @@
          both ways parse ('1234', '1 234', '1e15'); the others stay null and are quarantined as
          non_numeric_value, with a reason asking for var decimal_mark.
 
-    Macros: mmm_number_readings (the two readings of one column), mmm_decimal_mark (the file's mark, an
-    aggregate over those readings), mmm_parse_amount (the value under the file's mark).
+    Macros: mmm_number_split and mmm_number_readings (the two readings of one column, in two CTEs so each value is
+    split once, and only when it is not a plain number), mmm_decimal_mark (the file's mark, an aggregate over those
+    readings), mmm_parse_amount (the value under the file's mark).
 -#}
 
 {% macro mmm_number_pattern() -%}
@@ -27,22 +28,44 @@
 {%- endmacro %}
 
 
+{% macro mmm_number_split(expression, prefix) %}
+    {#- first step of reading an amount (select-list columns of a CTE): <prefix>_plain, the value when it is a plain
+        number DuckDB reads as it is (most machine exports: cheap), and <prefix>_parts, the value split by
+        mmm_number_pattern when it is not (symbols, separators, a decimal comma) (dispatched) -#}
+    {{ return(adapter.dispatch('mmm_number_split', 'mmm')(expression, prefix)) }}
+{% endmacro %}
+
+{% macro default__mmm_number_split(expression, prefix) -%}
+    {{ dbt.safe_cast('trim(' ~ expression ~ ')', dbt.type_float()) }} as {{ prefix }}_plain,
+    cast(null as {{ dbt.type_string() }}) as {{ prefix }}_parts
+{%- endmacro %}
+
+{% macro duckdb__mmm_number_split(expression, prefix) -%}
+    {%- set cleaned = "trim(replace(replace(replace(" ~ expression ~ ", chr(160), ' '), chr(8239), ' '), chr(8201), ' '))" -%}
+    try_cast(trim({{ expression }}) as double) as {{ prefix }}_plain,
+    case when try_cast(trim({{ expression }}) as double) is null then
+        regexp_extract({{ cleaned }}, {{ mmm_sql_string(mmm_number_pattern()) }},
+            ['open_paren', 'sign', 'inner_sign', 'digits', 'exponent', 'close_paren'])
+    end as {{ prefix }}_parts
+{%- endmacro %}
+
+
 {% macro mmm_number_readings(expression, prefix) %}
+    {#- second step (select-list columns of the next CTE): <prefix>_as_point and <prefix>_as_comma, the value read with
+        a decimal point (',' apostrophe or space grouping thousands) and with a decimal comma ('.' apostrophe or space
+        grouping thousands); null when it is not a finite number under that convention (dispatched) -#}
     {{ return(adapter.dispatch('mmm_number_readings', 'mmm')(expression, prefix)) }}
 {% endmacro %}
 
 {% macro default__mmm_number_readings(expression, prefix) -%}
     {#- portable fallback: plain numbers only (the duckdb__ version reads exports) -#}
-    {{ dbt.safe_cast('trim(' ~ expression ~ ')', dbt.type_float()) }} as {{ prefix }}_as_point,
+    {{ prefix }}_plain as {{ prefix }}_as_point,
     {{ dbt.safe_cast("replace(trim(" ~ expression ~ "), ',', '.')", dbt.type_float()) }} as {{ prefix }}_as_comma
 {%- endmacro %}
 
 {% macro duckdb__mmm_number_readings(expression, prefix) -%}
-    {#- two columns, <prefix>_as_point and <prefix>_as_comma: the value read with a decimal point (',' or apostrophe
-        or space as thousands separator) and with a decimal comma ('.' or apostrophe or space as thousands
-        separator); null when the value is not a finite number under that convention -#}
-    {%- set cleaned = "trim(replace(replace(replace(" ~ expression ~ ", chr(160), ' '), chr(8239), ' '), chr(8201), ' '))" -%}
-    {%- set parts = "regexp_extract(" ~ cleaned ~ ", " ~ mmm_sql_string(mmm_number_pattern()) ~ ", ['open_paren', 'sign', 'inner_sign', 'digits', 'exponent', 'close_paren'])" -%}
+    {%- set parts = prefix ~ '_parts' -%}
+    {%- set plain = prefix ~ '_plain' -%}
     {%- set sign -%}
         (case
             when {{ parts }}.open_paren = '(' and {{ parts }}.close_paren = ')' then -1.0
@@ -54,11 +77,19 @@
     {%- set point_number = "try_cast(replace(replace(replace(" ~ parts ~ ".digits, ',', ''), '''', ''), ' ', '') || " ~ parts ~ ".exponent as double)" -%}
     {%- set comma_number = "try_cast(replace(replace(replace(replace(" ~ parts ~ ".digits, '.', ''), '''', ''), ' ', ''), ',', '.') || " ~ parts ~ ".exponent as double)" -%}
     (case
+        {# a plain number reads the same with a decimal point #}
+        when {{ plain }} is not null then case when isfinite({{ plain }}) then {{ plain }} end
         when regexp_full_match({{ parts }}.digits, '^([0-9]*|[1-9][0-9]{0,2}(,[0-9]{3})+|[1-9][0-9]{0,2}(''[0-9]{3})+|[1-9][0-9]{0,2}( [0-9]{3})+)(\.[0-9]*)?$')
             and isfinite({{ point_number }})
             then {{ sign }} * {{ point_number }}
     end) as {{ prefix }}_as_point,
     (case
+        {# a plain number without '.' reads the same with a decimal comma; with one '.' that '.' groups thousands only
+           in 1.234-like values, otherwise the value is no number with a decimal comma #}
+        when {{ plain }} is not null and not contains(trim({{ expression }}), '.') then case when isfinite({{ plain }}) then {{ plain }} end
+        when {{ plain }} is not null then
+            case when regexp_full_match(trim({{ expression }}), '^[+-]?[1-9][0-9]{0,2}\.[0-9]{3}$')
+                then try_cast(replace(trim({{ expression }}), '.', '') as double) end
         when regexp_full_match({{ parts }}.digits, '^([0-9]*|[1-9][0-9]{0,2}(\.[0-9]{3})+|[1-9][0-9]{0,2}(''[0-9]{3})+|[1-9][0-9]{0,2}( [0-9]{3})+)(,[0-9]*)?$')
             and isfinite({{ comma_number }})
             then {{ sign }} * {{ comma_number }}
@@ -178,11 +209,14 @@
 {% macro duckdb__mmm_parse_date(expression, source_name=none) -%}
     {%- set declared = mmm_date_format_setting(source_name) -%}
     {%- set iso = "regexp_extract(trim(" ~ expression ~ "), '^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?\\s*(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?$', 1)" -%}
-    {%- if declared is none -%}
-    try_strptime({{ iso }}, '%Y-%m-%d')::date
-    {%- else -%}
-    coalesce(try_strptime({{ iso }}, '%Y-%m-%d')::date, try_strptime(trim({{ expression }}), {{ mmm_sql_string(declared) }})::date)
-    {%- endif -%}
+    {#- a plain ISO date first (cheap; coalesce evaluates the next argument only where it is null) -#}
+    coalesce(
+        try_strptime(trim({{ expression }}), '%Y-%m-%d')::date,
+        try_strptime({{ iso }}, '%Y-%m-%d')::date
+        {%- if declared is not none %},
+        try_strptime(trim({{ expression }}), {{ mmm_sql_string(declared) }})::date
+        {%- endif %}
+    )
 {%- endmacro %}
 
 

@@ -1,3 +1,4 @@
+{{ config(materialized="table") }}
 {%- set limit = mmm_max_quarantined_share() %}
 {%- set gated_sources = ['raw_media_spend', 'raw_sales', 'raw_controls'] %}
 -- How much of each raw file, market and channel (control) the quarantine removed: rows and money. One row per
@@ -11,7 +12,7 @@
 -- rows whose amount does not parse or convert, or is implausible, count in the rows only); has_nothing_left when raw_media_spend or raw_sales kept
 -- no row at all. The tests quarantine_is_reported (warn: every quarantine, in the build log) and
 -- quarantine_within_limits (error: stops the build before the model input) read this model; mmm_model_input waits for
--- them. Grain: source_name, scope, market, subject.
+-- them. A table (small): several tests and mmm_data_sufficiency read it. Grain: source_name, scope, market, subject.
 with spend as (
 
     select * from {{ ref('int_media_spend_checked') }}

@@ -20,12 +20,21 @@ numbered as (
 
 ),
 
-readings as (
+split as (
 
     select
         numbered.*,
-        {{ mmm_number_readings('raw_value', 'control_value') }}
+        {{ mmm_number_split('raw_value', 'control_value') }}
     from numbered
+
+),
+
+readings as (
+
+    select
+        split.*,
+        {{ mmm_number_readings('raw_value', 'control_value') }}
+    from split
 
 ),
 

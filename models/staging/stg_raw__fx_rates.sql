@@ -19,12 +19,21 @@ numbered as (
 
 ),
 
-readings as (
+split as (
 
     select
         numbered.*,
-        {{ mmm_number_readings('raw_rate_to_usd', 'rate_to_usd') }}
+        {{ mmm_number_split('raw_rate_to_usd', 'rate_to_usd') }}
     from numbered
+
+),
+
+readings as (
+
+    select
+        split.*,
+        {{ mmm_number_readings('raw_rate_to_usd', 'rate_to_usd') }}
+    from split
 
 ),
 

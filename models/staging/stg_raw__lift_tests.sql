@@ -24,13 +24,23 @@ numbered as (
 
 ),
 
-readings as (
+split as (
 
     select
         numbered.*,
+        {{ mmm_number_split('raw_incremental_revenue', 'incremental_revenue') }},
+        {{ mmm_number_split('raw_incremental_revenue_se', 'incremental_revenue_se') }}
+    from numbered
+
+),
+
+readings as (
+
+    select
+        split.*,
         {{ mmm_number_readings('raw_incremental_revenue', 'incremental_revenue') }},
         {{ mmm_number_readings('raw_incremental_revenue_se', 'incremental_revenue_se') }}
-    from numbered
+    from split
 
 ),
 

@@ -26,13 +26,23 @@ numbered as (
 
 ),
 
-readings as (
+split as (
 
     select
         numbered.*,
+        {{ mmm_number_split('raw_spend', 'spend') }},
+        {{ mmm_number_split('raw_impressions', 'impressions') }}
+    from numbered
+
+),
+
+readings as (
+
+    select
+        split.*,
         {{ mmm_number_readings('raw_spend', 'spend') }},
         {{ mmm_number_readings('raw_impressions', 'impressions') }}
-    from numbered
+    from split
 
 ),
 

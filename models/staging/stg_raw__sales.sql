@@ -20,12 +20,21 @@ numbered as (
 
 ),
 
-readings as (
+split as (
 
     select
         numbered.*,
-        {{ mmm_number_readings('raw_revenue', 'revenue') }}
+        {{ mmm_number_split('raw_revenue', 'revenue') }}
     from numbered
+
+),
+
+readings as (
+
+    select
+        split.*,
+        {{ mmm_number_readings('raw_revenue', 'revenue') }}
+    from split
 
 ),
 
