@@ -118,8 +118,7 @@
         has evidence for both, 'undetected' when it has none -#}
     {%- set setting = mmm_decimal_mark_setting(source_name) -%}
     {%- if setting != 'auto' -%}
-        {#- still an aggregate: one row for the file -#}
-        max('{{ setting }}')
+        '{{ setting }}'
     {%- else -%}
         {%- set point_evidence = [] -%}{%- set comma_evidence = [] -%}
         {%- for p in prefixes -%}
@@ -267,3 +266,29 @@
 {% macro mmm_reporting_currency() -%}
     {{ return((var('reporting_currency') | string | trim | upper)) }}
 {%- endmacro %}
+
+
+{% macro mmm_file_decimal_mark(source_name, relation, columns) %}
+    {#- a one-row select of a raw file's decimal mark (column decimal_mark), for a staging model's file_format CTE.
+        relation: the raw file as mmm_raw_relation gives it (read again here, so the staging model's own chain is not
+        shared with this aggregate: DuckDB would otherwise materialize every parsed column of the file once more);
+        columns: the file's amount columns, {raw column name: reading prefix}. -#}
+    {%- if mmm_decimal_mark_setting(source_name) != 'auto' -%}
+    select {{ mmm_decimal_mark(source_name, []) }} as decimal_mark
+    {%- else -%}
+    {%- set selected = [] -%}{%- set splits = [] -%}{%- set readings = [] -%}
+    {%- for column, prefix in columns.items() -%}
+        {%- do selected.append(adapter.quote(column) ~ ' as raw_' ~ prefix) -%}
+        {%- do splits.append(mmm_number_split('raw_' ~ prefix, prefix)) -%}
+        {%- do readings.append(mmm_number_readings('raw_' ~ prefix, prefix)) -%}
+    {%- endfor -%}
+    select {{ mmm_decimal_mark(source_name, columns.values() | list) }} as decimal_mark
+    from (
+        select split.*, {{ readings | join(', ') }}
+        from (
+            select amounts.*, {{ splits | join(', ') }}
+            from (select {{ selected | join(', ') }} from {{ relation }} as raw_file) as amounts
+        ) as split
+    ) as readings
+    {%- endif -%}
+{% endmacro %}

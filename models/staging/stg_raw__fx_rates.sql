@@ -1,9 +1,10 @@
 -- raw_fx_rates, one row per raw row in file order: the raw text and the parsed values (null when a value
 -- does not parse; numbers and dates as in stg_raw__media_spend). Whether a rate is used is decided in
 -- int_fx_rates_checked. Grain: raw_row_id.
+{%- set raw_file = mmm_raw_relation('raw_fx_rates') %}
 with source as (
 
-    select * from {{ mmm_raw_relation('raw_fx_rates') }} as raw_file
+    select * from {{ raw_file }} as raw_file
 
 ),
 
@@ -39,8 +40,7 @@ readings as (
 
 file_format as (
 
-    select {{ mmm_decimal_mark('raw_fx_rates', ['rate_to_usd']) }} as decimal_mark
-    from readings
+    {{ mmm_file_decimal_mark('raw_fx_rates', raw_file, {'rate_to_usd': 'rate_to_usd'}) }}
 
 ),
 

@@ -1,9 +1,10 @@
 -- raw_lift_tests, one row per raw row in file order: the raw text and the parsed values (null when a value
 -- does not parse; amounts and dates as in stg_raw__media_spend). Whether a lift test is used is decided in
 -- int_lift_tests_checked. Grain: raw_row_id.
+{%- set raw_file = mmm_raw_relation('raw_lift_tests') %}
 with source as (
 
-    select * from {{ mmm_raw_relation('raw_lift_tests') }} as raw_file
+    select * from {{ raw_file }} as raw_file
 
 ),
 
@@ -46,8 +47,7 @@ readings as (
 
 file_format as (
 
-    select {{ mmm_decimal_mark('raw_lift_tests', ['incremental_revenue', 'incremental_revenue_se']) }} as decimal_mark
-    from readings
+    {{ mmm_file_decimal_mark('raw_lift_tests', raw_file, {'incremental_revenue': 'incremental_revenue', 'incremental_revenue_se': 'incremental_revenue_se'}) }}
 
 ),
 

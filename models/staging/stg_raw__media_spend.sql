@@ -4,9 +4,10 @@
 -- the whole file: macros/parsing.sql); dates as ISO dates or timestamps, or var date_format. A value that does
 -- not parse is null here; whether the row is modeled is decided in int_media_spend_checked.
 -- Grain: raw_row_id.
+{%- set raw_file = mmm_raw_relation('raw_media_spend') %}
 with source as (
 
-    select * from {{ mmm_raw_relation('raw_media_spend') }} as raw_file
+    select * from {{ raw_file }} as raw_file
 
 ),
 
@@ -48,8 +49,7 @@ readings as (
 
 file_format as (
 
-    select {{ mmm_decimal_mark('raw_media_spend', ['spend', 'impressions']) }} as decimal_mark
-    from readings
+    {{ mmm_file_decimal_mark('raw_media_spend', raw_file, {'spend': 'spend', 'impressions': 'impressions'}) }}
 
 ),
 

@@ -1,9 +1,10 @@
 -- raw_sales, one row per raw row in file order: the raw text and the parsed values (null when a value does
 -- not parse; amounts and dates as in stg_raw__media_spend). Whether the row is modeled is decided in
 -- int_sales_checked. Grain: raw_row_id.
+{%- set raw_file = mmm_raw_relation('raw_sales') %}
 with source as (
 
-    select * from {{ mmm_raw_relation('raw_sales') }} as raw_file
+    select * from {{ raw_file }} as raw_file
 
 ),
 
@@ -40,8 +41,7 @@ readings as (
 
 file_format as (
 
-    select {{ mmm_decimal_mark('raw_sales', ['revenue']) }} as decimal_mark
-    from readings
+    {{ mmm_file_decimal_mark('raw_sales', raw_file, {'revenue': 'revenue'}) }}
 
 ),
 
