@@ -1,3 +1,5 @@
+{{ config(materialized="table") }}
+
 -- Weekly spend per market, week and channel on the market's calendar, explicit zero fill: every channel
 -- with at least one modeled spend row in a market has a row for every week of that market's calendar.
 -- Spend dated outside the calendar is counted in mmm_data_sufficiency (spend_outside_calendar).
@@ -7,6 +9,8 @@
 --   days spent like the mean of the days present (is_imputed);
 -- * days with no row at all inside the series' active weeks are counted (days_missing) but count as no spend: ad
 --   platforms leave out days without delivery. Both are reported in mmm_data_sufficiency (spend_partial_weeks).
+-- A table: it scans the checked spend twice (modeled and lost days), and the model input, the data checks and
+-- five tests read it.
 with market_weeks as (
 
     select * from {{ ref('int_market_weeks') }}
