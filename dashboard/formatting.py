@@ -88,26 +88,37 @@ TOKENS = {
     "decomp": "DECOMP",
 }
 PHRASES = {"in sample": "in-sample", "durbin watson": "Durbin-Watson", "ljung box": "Ljung-Box"}
-MONEY_METRICS = ("sigma", "rmse")  # in the reporting currency
+
+# how a check's value reads (fct_diagnostics.check_name); any other check is a plain figure
+PERCENT_CHECKS = frozenset(
+    {
+        "in_sample_mape",
+        "holdout_mape",
+        "cv_mape",
+        "channel_small_spend",
+        "channel_rarely_active",
+        "channel_spend_missing",
+    }
+)
+MONEY_CHECKS = frozenset({"spend_outside_calendar", "channel_spend_negative", "channel_spend_constant", "sigma"})
 
 
-def metric_label(metric: str) -> str:
-    """Diagnostic name in words: 'holdout_mape' -> 'Holdout MAPE', 'in_sample_r2' -> 'In-sample R²',
-    'lift_test_z:EXP-001' -> 'Lift test z-score: EXP-001'."""
-    name, _, detail = str(metric).partition(":")
-    words = [TOKENS.get(word, word) for word in re.split(r"[_\s]+", name) if word]
+def check_label(check_name: str) -> str:
+    """A check's name in words: 'holdout_mape' -> 'Holdout MAPE', 'in_sample_r2' -> 'In-sample R²',
+    'lift_test_z' -> 'Lift test z-score', 'weeks_of_history' -> 'Weeks of history'."""
+    words = [TOKENS.get(word, word) for word in re.split(r"[_\s]+", str(check_name)) if word]
     text = " ".join(words)
     for phrase, replacement in PHRASES.items():
         text = text.replace(phrase, replacement)
-    text = text[:1].upper() + text[1:]
-    return f"{text}: {detail}" if detail else text
+    return text[:1].upper() + text[1:]
 
 
-def metric_value(metric: str, value: float) -> str:
-    """Percentages for error rates stored as fractions, money for residual sizes, plain figures otherwise."""
-    name = str(metric).lower()
-    if "mape" in name and not _is_missing(value) and abs(float(value)) < 5:
+def check_value(check_name: str, value: object) -> str:
+    """A check's value (or threshold) as it reads best: percentages for error rates and shares stored
+    as fractions, money for amounts, plain figures otherwise."""
+    name = str(check_name)
+    if name in PERCENT_CHECKS:
         return share(value)
-    if name.split(":")[0].endswith(MONEY_METRICS) and "nrmse" not in name:
+    if name in MONEY_CHECKS:
         return money(value)
     return number(value)

@@ -70,9 +70,7 @@ def _responses(curves: pd.DataFrame, channels: list[str], column: str) -> list:
         if curve.empty:
             raise ReoptimizeError(f"No response curve stored for channel {channel!r}.")
         try:
-            responses.append(
-                TabulatedResponse(curve["weekly_spend"].to_numpy(float), curve[column].to_numpy(float))
-            )
+            responses.append(TabulatedResponse(curve["weekly_spend"].to_numpy(float), curve[column].to_numpy(float)))
         except ValueError as exc:
             raise ReoptimizeError(f"The stored {column} curve of {channel!r} cannot be used: {exc}") from exc
     return responses
@@ -90,9 +88,7 @@ def _interp_total(curves: pd.DataFrame, channels: list[str], column: str, spend:
     return total
 
 
-def change_interval(
-    curves: pd.DataFrame, channels: list[str], current: np.ndarray, optimal: np.ndarray
-) -> tuple[float, float]:
+def change_interval(curves: pd.DataFrame, channels: list[str], current: np.ndarray, optimal: np.ndarray) -> tuple[float, float]:
     """(low, high) revenue change from `current` to `optimal` with every curve at the low / high edge of
     its band; (nan, nan) when the curves have no band. Uses the package's interpolation when installed."""
     if not {"lower", "upper"} <= set(curves.columns) or curves.empty:
@@ -105,10 +101,7 @@ def change_interval(
             responses = _responses(curves, channels, column)
             changes.append(_total(responses, optimal) - _total(responses, current))
         except ReoptimizeError:
-            changes.append(
-                _interp_total(curves, channels, column, optimal)
-                - _interp_total(curves, channels, column, current)
-            )
+            changes.append(_interp_total(curves, channels, column, optimal) - _interp_total(curves, channels, column, current))
     return min(changes), max(changes)
 
 

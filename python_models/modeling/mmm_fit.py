@@ -15,4 +15,6 @@ def model(dbt, session):
         frame(dbt.ref("int_lift_tests_converted")),
         frame(dbt.ref("mmm_data_sufficiency")),
         run_settings(dbt.ref("mmm_run_settings")),
+        frame(dbt.ref("channel_interactions")),  # optional synergy terms (mmm.synergy); empty seed = off
+        frame(dbt.ref("channel_time_varying")),  # optional drifting effects (mmm.time_varying); empty seed = off
     )

@@ -60,7 +60,7 @@ class FittedModel:
         """Rebuild the problem of a fit result (no optimisation). Verify the input first with
         ``FitResult.verify_input`` when the result was stored."""
         terms, _ = ck.lift_test_terms(data.lift_tests, data.weeks, result.channels)
-        return cls(result, data, prepare_problem(data, result.specs, result.config, terms))
+        return cls(result, data, prepare_problem(data, result.specs, result.config, terms, weights=result.week_weights))
 
     # ------------------------------------------------------------------ basics
     @property
@@ -109,16 +109,15 @@ class FittedModel:
     @cached_property
     def posterior(self) -> PosteriorSample:
         """The media model at every posterior draw (computed once, on first use)."""
-        evaluations = [self.problem.media(zd) for zd in self.result.draws]
         mm = self.problem.media_model
-        return PosteriorSample(np.array([m for m, _ in evaluations]), np.array([b for _, b in evaluations]),
-                               mm.channel_parameters(self.result.draws), mm.saturation_parameters(self.result.draws))
+        media, beta = mm.media_draws(self.result.draws)
+        return PosteriorSample(media, beta, mm.channel_parameters(self.result.draws),
+                               mm.saturation_parameters(self.result.draws))
 
     def baseline_coefficients(self, media: np.ndarray | None = None) -> np.ndarray:
         """Baseline coefficients given the channels' weekly effects (default: at the MAP)."""
         media = self.media if media is None else media
-        u = self.problem.y[self.train] - media[self.train].sum(axis=1)
-        return self.problem.hat @ u
+        return self.problem.gamma(media.sum(axis=1))
 
     def spend_matrix(self) -> np.ndarray:
         return self.data.spend[self.channels].to_numpy(dtype=float)
@@ -135,10 +134,15 @@ def current_weekly_spend(fm: FittedModel, lookback_weeks: int) -> np.ndarray:
 def response(fm: FittedModel, ci: int, with_draws: bool = False) -> ParametricResponse:
     """Steady-state response of channel ``ci``: at the MAP, or with one curve per posterior draw."""
     kind = fm.specs[ci].saturation_kind
+    drift = ci in fm.problem.layout.drift  # a drifting channel's curve is at its last week's effectiveness
     if not with_draws:
         params = fm.problem.media_model.saturation_parameters(fm.result.z)[ci]
-        return ParametricResponse(float(fm.beta[ci]), kind, params)
+        scale = fm.problem.media_model.effectiveness(fm.result.z)[-1, ci] if drift else 1.0
+        return ParametricResponse(float(fm.beta[ci]) * scale if drift else float(fm.beta[ci]), kind, params)
     post = fm.posterior
+    if drift:
+        last = np.array([fm.problem.media_model.effectiveness(zd)[-1, ci] for zd in fm.result.draws])
+        return ParametricResponse(post.beta[:, ci] * last, kind, post.saturation[ci])
     return ParametricResponse(post.beta[:, ci], kind, post.saturation[ci])
 
 
@@ -167,13 +171,12 @@ def fitted_revenue(fm: FittedModel) -> pd.DataFrame:
     rng = np.random.default_rng(fm.config.seed + 2)
     media_draws = fm.posterior.media.sum(axis=2)  # (D, T) total media per draw
     n_draws = media_draws.shape[0]
-    train = fm.train
-    bt = design[train]
+    bt = fm.problem.weighted_design()
     a_inv = np.linalg.inv(bt.T @ bt + fm.problem.ridge_penalty)
     sigma = fm.result.sigma
     chol = np.linalg.cholesky(sigma ** 2 * 0.5 * (a_inv + a_inv.T) + 1e-12 * np.eye(len(gamma)))
     # per draw: baseline coefficients given its media, plus their sampling error, plus weekly noise
-    gammas = (fm.problem.y[train][None, :] - media_draws[:, train]) @ fm.problem.hat.T
+    gammas = fm.problem.gamma(media_draws)
     gammas = gammas + rng.normal(size=(n_draws, len(gamma))) @ chol.T
     sims = gammas @ design.T + media_draws + rng.normal(0, sigma, (n_draws, len(fit)))
     lo, hi = fm.quantiles(sims)

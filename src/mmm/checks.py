@@ -192,6 +192,26 @@ def lift_test_terms(lift_tests: pd.DataFrame | None, weeks: pd.DatetimeIndex,
     return terms, rows
 
 
+def recency_checks(spend: pd.DataFrame, weeks: pd.DatetimeIndex, recent_weeks: int) -> list[Check]:
+    """A channel that first spent within the last ``recent_weeks`` weeks is too new to estimate.
+
+    Its ROI is then little more than the prior's guess: the check says so, and the allocation keeps the
+    channel's spend where it is (mmm.tables) instead of moving money on a guess.
+    """
+    rows = []
+    for ch in spend.columns:
+        active = np.flatnonzero(np.nan_to_num(spend[ch].to_numpy(dtype=float)) > 0)
+        if not len(active):
+            continue
+        weeks_since = len(weeks) - int(active[0])
+        new = weeks_since <= recent_weeks
+        rows.append(Check("channel_too_new", str(ch), "input", weeks_since, recent_weeks, "warn" if new else "ok",
+                          f"{ch} first spent in the week of {weeks[active[0]]:%Y-%m-%d}, {weeks_since} weeks ago: too new "
+                          "to estimate, so its ROI is mostly the prior's guess and the budget allocation keeps its "
+                          "spend unchanged." if new else f"{ch} has spent for {weeks_since} weeks."))
+    return rows
+
+
 # --------------------------------------------------------------------------- identification
 
 

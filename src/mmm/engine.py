@@ -4,7 +4,8 @@
 
 1. Input checks (mmm.checks): revenue must be positive on average; channels with missing, constant or
    negative spend are left out with a ``fail`` row; unusable lift tests get a ``warn`` row.
-2. MAP fit (mmm.fit) with the usable lift tests as likelihood terms.
+2. MAP fit (mmm.fit) with the usable lift tests as likelihood terms; weeks far off the fit are then
+   down-weighted (Huber weights, refit until the weights settle), so one bad week cannot drag the model.
 3. Laplace approximation at the MAP and ``n_draws`` seeded draws from it.
 4. Identification checks on the fitted model (collinearity, spend following demand, wide ROI
    intervals, a negative baseline, ...).
@@ -29,7 +30,14 @@ from mmm import analysis as an
 from mmm import checks as ck
 from mmm import diagnostics as dg
 from mmm.checks import InsufficientDataError
-from mmm.fit import FitConfig, MarketData, fit_map, laplace_covariance, prepare_problem
+from mmm.fit import (
+    FitConfig,
+    MarketData,
+    fit_map,
+    huber_weights,
+    laplace_covariance,
+    prepare_problem,
+)
 from mmm.model import ChannelSpec
 from mmm.results import FitResult, input_fingerprint
 from mmm.validation import holdout_forecast, rolling_origin_cv
@@ -64,22 +72,25 @@ def posterior_draws(z: np.ndarray, cov: np.ndarray, n: int, seed: int) -> np.nda
 
 
 def fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig = FitConfig(),
-               market: str = "market") -> FitResult:
+               market: str = "market", min_train_weeks: int | None = None) -> FitResult:
     """Fit one market with uncertainty. Raises InsufficientDataError when no fit is possible.
 
-    BLAS runs single-threaded during the fit: its matrices are tiny, and thread hand-offs made the fit
-    several times slower on a 2-core machine.
+    ``min_train_weeks``: weeks needed beyond the baseline's terms; by default 10 plus one per media
+    parameter (a market fitted through a pool of markets, whose priors carry the media parameters, may
+    need fewer). BLAS runs single-threaded during the fit: its matrices are tiny, and thread hand-offs
+    made the fit several times slower on a 2-core machine.
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_market(data, specs, config, market)
+        return _fit_market(data, specs, config, market, min_train_weeks)
 
 
-def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfig, market: str) -> FitResult:
+def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfig, market: str,
+                min_train_weeks: int | None = None) -> FitResult:
     t0 = time.perf_counter()
     fingerprint = input_fingerprint(data, requested, config)
     rows = ck.revenue_checks(data.revenue)
     usable, spend_rows = ck.spend_checks(data.spend, [s.name for s in requested])
-    rows += spend_rows
+    rows += spend_rows + ck.recency_checks(data.spend[usable], data.weeks, max(int(config.holdout_weeks), 4))
     specs = with_default_roi_priors(data, [s for s in requested if s.name in usable])
     if not specs:
         raise InsufficientDataError("no channel has usable spend")
@@ -88,16 +99,31 @@ def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfi
     problem = prepare_problem(data, specs, config, terms)  # every week: the reported model
     n_train = int(problem.train.sum())
     n_params = problem.baseline.design.shape[1] + problem.layout.size
-    if n_train < n_params + 10:
+    needed = n_params + 10 if min_train_weeks is None else problem.baseline.design.shape[1] + min_train_weeks
+    if n_train < needed:
         raise InsufficientDataError(f"{n_train} training weeks for {n_params} parameters; at least "
-                                    f"{n_params + 10} weeks are needed")
+                                    f"{needed} weeks are needed")
     best = fit_map(problem, config)
+    weights = None
+    if config.huber_c is not None:  # robust to outlier weeks: Huber weights by iterative reweighting
+        for _ in range(config.robust_iterations):
+            media, _ = problem.media(best.z)
+            total = media[:, : problem.n_channels].sum(axis=1)
+            fitted = problem.baseline.design @ problem.gamma(total) + total
+            res = (problem.y - fitted)[problem.train]
+            new = huber_weights(res, config.huber_c)
+            converged = weights is not None and np.max(np.abs(new - weights)) < 1e-3
+            weights = new
+            if converged:
+                break
+            problem = prepare_problem(data, specs, config, terms, weights=weights)
+            best = fit_map(problem, config, initial=best.z)
     cov, sigma = laplace_covariance(problem, best.z)
     draws = posterior_draws(best.z, cov, config.n_draws, config.seed)
     stats = {"objective": best.value, "start_objectives": best.start_values, "converged": best.converged,
              "n_evaluations": best.n_evaluations}
     result = FitResult(market, specs, config, best.z, cov, draws, sigma, ck.checks_frame(rows), fingerprint,
-                       stats=stats)
+                       stats=stats, week_weights=weights)
     fm = an.FittedModel(result, data, problem)
     result.checks = ck.checks_frame([*rows, *_identification(fm)])
     stats["fit_seconds"] = time.perf_counter() - t0

@@ -87,6 +87,7 @@ class FitResult:
     input_fingerprint: str
     cv: pd.DataFrame | None = None  # rolling-origin cross-validation folds (mmm.validation)
     holdout_forecast: np.ndarray | None = None  # the last holdout_weeks weeks forecast by a fit without them
+    week_weights: np.ndarray | None = None  # likelihood weight of each week (Student-t EM; None: all 1)
     stats: dict = field(default_factory=dict)  # objective, starts, convergence, evaluations, seconds
     schema_version: int = SCHEMA_VERSION
 
@@ -109,6 +110,7 @@ class FitResult:
             "z": self.z.tolist(), "cov": self.cov.tolist(), "draws": self.draws.tolist(), "sigma": self.sigma,
             "checks": self.checks.to_dict(orient="list"), "cv": cv, "stats": self.stats,
             "holdout_forecast": None if self.holdout_forecast is None else self.holdout_forecast.tolist(),
+            "week_weights": None if self.week_weights is None else self.week_weights.tolist(),
         })
 
     @classmethod
@@ -132,6 +134,7 @@ class FitResult:
                    input_fingerprint=doc["input_fingerprint"], cv=cv, stats=doc.get("stats", {}),
                    holdout_forecast=None if doc.get("holdout_forecast") is None
                    else np.array(doc["holdout_forecast"], dtype=float),
+                   week_weights=None if doc.get("week_weights") is None else np.array(doc["week_weights"], dtype=float),
                    schema_version=version)
 
     def verify_input(self, data: MarketData, requested_specs: list[ChannelSpec], config: FitConfig) -> None:

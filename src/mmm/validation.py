@@ -41,7 +41,7 @@ def forecast(data: MarketData, specs: list[ChannelSpec], config: FitConfig, hori
     result = fit_map(problem, fold_config, initial)
     media, _ = problem.media(result.z)
     total = media[:, : problem.n_channels].sum(axis=1)
-    gamma = problem.hat @ (problem.y[problem.train] - total[problem.train])
+    gamma = problem.gamma(total)
     return (problem.baseline.design @ gamma + total)[-horizon:]
 
 

@@ -4,6 +4,8 @@ Tolerances are stated next to each check. Recovery is judged on means over sever
 true parameters differ (a single fit is noisy: 156 weeks cannot pin down eight channels exactly).
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,12 +50,53 @@ def _errors(truth, fit):
     return err.mean(), (err * w).sum(), covered.mean()
 
 
-def test_roi_recovery_against_truth(fits):
-    # Mean over three seeds; measured about 0.25 plain and 0.2 spend-weighted (see benchmark for 10+ seeds).
+def test_roi_recovery_clearly_beats_a_know_nothing_estimator(fits):
+    # The baseline is "ROI = 1 (the prior median) for every channel, with the prior's own 90% interval".
+    # Measured on seeds 21-23: about 0.27 plain / 0.21 weighted against 0.39 / 0.34 for the baseline, with
+    # intervals a third of the prior's width; the thresholds leave a margin for noise but cannot be met by the
+    # baseline or by an estimator that only reports its prior.
     errs = np.array([_errors(t, f) for t, f in fits.values()])
-    assert errs[:, 0].mean() < 0.40, errs
-    assert errs[:, 1].mean() < 0.30, errs
-    assert errs[:, 2].mean() >= 0.70, errs  # 90% intervals should cover most channels
+    baseline = []
+    for truth, fit in fits.values():
+        true_roi = truth.parameters.set_index("channel")["roi"]
+        spend = truth.spend.sum()
+        err = (1.0 - true_roi).abs() / true_roi
+        baseline.append((err.mean(), (err * spend / spend.sum()).sum()))
+    baseline = np.array(baseline).mean(axis=0)
+    assert errs[:, 0].mean() < 0.8 * baseline[0], (errs, baseline)
+    assert errs[:, 1].mean() < 0.8 * baseline[1], (errs, baseline)
+    assert errs[:, 2].mean() >= 0.8, errs  # 90% intervals cover most channels...
+    prior_width = np.exp(1.645) - np.exp(-1.645)  # ...while being far narrower than the prior's (lognormal(0, 1))
+    widths = [an.channel_summary(f, LOOKBACK).eval("(roi_upper - roi_lower) / roi").median() for _, f in fits.values()]
+    assert np.mean(widths) < 0.5 * prior_width, widths
+
+
+def test_marginal_roi_recovery_and_interval_coverage(fits):
+    from mmm.demo import true_marginal_roi
+
+    covered, errors, baseline = [], [], []
+    for truth, fit in fits.values():
+        s = an.channel_summary(fit, LOOKBACK).set_index("channel")
+        true_mroi = np.array([true_marginal_roi(truth.parameters, c, s.loc[c, "current_weekly_spend"]) for c in s.index])
+        covered += list((s["mroi_lower"] <= true_mroi) & (true_mroi <= s["mroi_upper"]))
+        errors.append(np.mean(np.abs(s["mroi"] - true_mroi) / true_mroi))
+        baseline.append(np.mean(np.abs(1.0 - true_mroi) / true_mroi))  # "every channel returns 1 at the margin"
+    assert np.mean(covered) >= 0.8, np.mean(covered)
+    assert np.mean(errors) < 0.8 * np.mean(baseline), (errors, baseline)
+
+
+def test_allocation_captures_most_of_the_achievable_uplift_under_the_true_model(fits):
+    # Keeping the current allocation captures 0 by definition; measured 0.85-0.9 on average over 20 seeds.
+    from mmm.demo import allocation_capture
+    from mmm.optimize import optimize_allocation
+
+    captures = []
+    for truth, fit in fits.values():
+        current = an.current_weekly_spend(fit, LOOKBACK)
+        lower, upper = 0.5 * current, 2.0 * current
+        proposal = optimize_allocation(an.responses(fit), current, lower, upper, current.sum()).optimal
+        captures.append(allocation_capture(truth.parameters, fit.channels, current, proposal, lower, upper)["capture"])
+    assert np.mean(captures) > 0.6, captures
 
 
 def test_total_media_contribution_recovered(fits):
@@ -122,14 +165,19 @@ def test_stored_result_refuses_other_input_and_other_schema_versions(fits):
 
 def test_gradient_matches_finite_differences():
     truth = simulate_market(25)
-    start, end = truth.weeks[60], truth.weeks[63]
-    lt = [dict(experiment_id="e", channel="tv", weeks=np.asarray((truth.weeks >= start) & (truth.weeks <= end)),
-               measured=1e5, se=1e4)]
+    # a lift window where TV spends (TV is flighted), so the lift term's part of the gradient is exercised
+    end = truth.spend["tv"].rolling(4).sum().idxmax()
+    weeks = np.asarray((truth.weeks >= end - pd.Timedelta(weeks=3)) & (truth.weeks <= end))
+    assert truth.spend["tv"].to_numpy()[weeks].sum() > 0
+    lt = [dict(experiment_id="e", channel="tv", weeks=weeks, measured=1e5, se=1e4)]
     problem = prepare_problem(market_data(truth), SPECS, FitConfig(), lt)
     z = problem.layout.prior_mean + np.random.default_rng(0).normal(0, 0.3, problem.layout.size)
-    grad = evaluate(problem, z).grad
+    ev = evaluate(problem, z)
+    assert abs(ev.lift_pred[0] - 1e5) > 1e4  # the lift term is far from its optimum: it contributes to the gradient
+    grad = ev.grad
     h = 1e-5
-    for i in (0, 1, 3, 10, problem.layout.size - 1):
+    tv = [problem.layout.index("tv", p) for p in SPECS[[s.name for s in SPECS].index("tv")].parameter_names()]
+    for i in sorted({0, 1, 3, 10, problem.layout.size - 1, *tv}):
         e = np.zeros_like(z)
         e[i] = h
         numeric = (evaluate(problem, z + e, False).value - evaluate(problem, z - e, False).value) / (2 * h)
@@ -152,9 +200,14 @@ def test_lift_tests_reduce_error_of_tested_channels():
         true_roi = truth.parameters.set_index("channel")["roi"][["tv", "social", "search"]]
         for lifts, sink in ((None, plain), (pd.DataFrame(rows), calibrated)):
             s = an.channel_summary(fit_market(market_data(truth, lifts), SPECS, FAST), LOOKBACK).set_index("channel")
-            sink.append(((s["roi"][true_roi.index] - true_roi).abs() / true_roi).mean())
-    assert np.mean(calibrated) < np.mean(plain)
-    assert np.mean(calibrated) < 0.2
+            s = s.loc[true_roi.index]
+            sink.append((((s["roi"] - true_roi).abs() / true_roi).mean(), ((s["roi_upper"] - s["roi_lower"]) / s["roi"]).mean()))
+    plain, calibrated = np.array(plain), np.array(calibrated)
+    # measured on seeds 31-33: error 0.20 -> 0.16 and relative width 0.96 -> 0.61; without the lift term both
+    # would be unchanged (the width falls because the experiments add information the weekly data lack)
+    assert calibrated[:, 0].mean() < 0.9 * plain[:, 0].mean(), (plain, calibrated)
+    assert calibrated[:, 1].mean() < 0.7 * plain[:, 1].mean(), (plain, calibrated)
+    assert calibrated[:, 0].mean() < 0.2
 
 
 def test_bad_channels_are_left_out_with_a_warning():
@@ -282,3 +335,35 @@ def test_reported_model_uses_every_week_and_the_holdout_is_forecast_out_of_sampl
     checks = an.model_checks(fit, LOOKBACK).set_index("check_name")
     assert checks.loc["holdout_mape", "value"] == pytest.approx(mape)
     assert mape < 0.1  # noise is 2-4% of revenue
+
+
+def test_one_corrupted_week_does_not_move_any_roi_out_of_its_clean_interval():
+    # A daily source missing one day makes its week a seventh low. With Huber weights (the default) no
+    # channel's ROI leaves its clean-data 90% interval; the plain Gaussian fit is dragged further.
+    truth = simulate_market(103)
+    clean_data = market_data(truth)
+    config = FitConfig(n_starts=2, n_draws=300, cv_folds=0)
+    clean = an.roi_interval(fit_market(clean_data, SPECS, config))
+    week = int(np.argmax(truth.spend["social"].to_numpy()[:140]))
+    corrupted = market_data(truth)
+    corrupted.revenue = truth.revenue.copy()
+    corrupted.revenue[week] *= 6 / 7
+    robust = fit_market(corrupted, SPECS, config)
+    roi = an.roi_interval(robust)
+    assert ((roi["estimate"] >= clean["lower"]) & (roi["estimate"] <= clean["upper"])).all(), roi.join(clean, rsuffix="_clean")
+    assert robust.result.week_weights[week] < 0.7 and np.median(robust.result.week_weights) == 1.0
+    gaussian = an.roi_interval(fit_market(corrupted, SPECS, dataclasses.replace(config, huber_c=None)))
+    move = lambda r: float(((r["estimate"] - clean["estimate"]).abs() / clean["estimate"]).max())  # noqa: E731
+    assert move(roi) < move(gaussian)
+
+
+def test_posterior_draws_are_centred_on_the_estimates(fits):
+    # The tables widen an interval to its estimate when needed; here the raw quantiles of the draws must already
+    # contain the MAP estimate for nearly every channel (they would not if the draws were shifted or mis-scaled).
+    inside, total = 0, 0
+    for _, fit in fits.values():
+        contrib = fit.media.sum(axis=0)
+        lo, hi = fit.quantiles(fit.posterior.media.sum(axis=1))
+        inside += int(((lo <= contrib) & (contrib <= hi)).sum())
+        total += len(contrib)
+    assert inside >= 0.9 * total, (inside, total)

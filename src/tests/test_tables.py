@@ -172,3 +172,25 @@ def test_output_tables_keep_their_columns_without_lift_tests_or_scenarios(fitted
     assert len(calibration) == 0
     assert {"market", "experiment_id", "start_date", "end_date", "measured_lift", "z_score"} <= set(calibration.columns)
     assert list(scenarios_table(fits, pd.DataFrame(), SETTINGS).columns)[:2] == ["scenario_name", "market"]
+
+
+def test_a_channel_too_new_to_estimate_is_said_so_kept_out_of_the_moves_and_not_certain():
+    truth = simulate_market(44)
+    truth.spend["podcast"] = 0.0
+    truth.spend.iloc[-3:, truth.spend.columns.get_loc("podcast")] = [8000.0, 9000.0, 8500.0]
+    model_input = long_input({"aa": truth})
+    channels = pd.concat([settings_frame(), settings_frame().iloc[:1].assign(channel="podcast", display_name="Podcast")])
+    state = fit_markets(model_input, channels, None, None, SETTINGS)
+    fits = load_fitted_markets(state, model_input, channels, None, SETTINGS)
+    checks = fits["aa"].result.checks.set_index(["check_name", "channel"])
+    assert checks.loc[("channel_too_new", "podcast"), "status"] == "warn"
+    assert "too new to estimate" in checks.loc[("channel_too_new", "podcast"), "message"]
+    assert checks.loc[("channel_too_new", "tv"), "status"] == "ok"
+    alloc = optimal_allocation_table(fits, channels, SETTINGS).set_index("channel")
+    podcast = alloc.loc["podcast"]
+    assert podcast["optimal_weekly_spend"] == pytest.approx(podcast["current_weekly_spend"])
+    assert alloc["optimal_weekly_spend"].sum() == pytest.approx(alloc["current_weekly_spend"].sum())
+    from mmm import analysis as an
+
+    roi = an.roi_interval(fits["aa"]).loc["podcast"]
+    assert roi["upper"] - roi["lower"] > 0.5 * roi["estimate"]  # wide, never zero-width
