@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 export MMM_DUCKDB_PATH ?= $(CURDIR)/warehouse/mmm.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
-DBT := $(BIN)/dbt
+# dbt through a wrapper that waits (up to MMM_DUCKDB_LOCK_TIMEOUT s, default 60) when a reader holds the DuckDB
+# file's lock, instead of failing at once (scripts/dbt_lock_wait.py)
+DBT := $(BIN)/python $(CURDIR)/scripts/dbt_lock_wait.py
 
 .PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-scale benchmark-challenger docs contracts-doc dashboard clean
 

@@ -95,29 +95,30 @@
 {% endtest %}
 
 
-{% test reconciles_with_quarantine(model, source_name, raw, quarantine, raw_amount_column=none, modeled_amount_column=none) %}
+{% test reconciles_with_quarantine(model, source_name, raw, quarantine, amount_column=none) %}
     {#-
         Every raw row is modeled or quarantined. `model` is an int_*_checked model: its rows with a null
-        quarantine_rule are the modeled ones. Raw row count = modeled + quarantined rows of source_name, and
-        (when amount columns are given) the raw total of parseable amounts = modeled total + quarantined total
-        (amounts in the file's own currencies, before conversion).
+        quarantine_rule are the modeled ones. Raw row count (the staging model, 1:1 with the file) = modeled +
+        quarantined rows of source_name, and (when amount_column is given: the parsed amount, carried unchanged from
+        staging into the checked model) the total of the parsed amounts of all rows = modeled total + total of the
+        quarantined rows (amounts in the file's own currencies, before conversion). The quarantined rows are matched
+        to the checked rows by raw_row_id, so an amount cannot be counted twice or lost. The staging view is read
+        once (parsing a large file is its cost).
     -#}
     with raw_totals as (
 
-        select
-            count(*) as row_count,
-            {% if raw_amount_column %}coalesce(sum({{ mmm_parse_number(raw_amount_column) }}), 0){% else %}0{% endif %} as amount
+        select count(*) as row_count
         from {{ raw }}
 
     ),
 
-    modeled_totals as (
+    checked_totals as (
 
         select
-            count(*) as row_count,
-            {% if modeled_amount_column %}coalesce(sum({{ modeled_amount_column }}), 0){% else %}0{% endif %} as amount
+            {% if amount_column %}coalesce(sum({{ amount_column }}), 0){% else %}0{% endif %} as amount,
+            count(*) filter (where quarantine_rule is null) as modeled_row_count,
+            {% if amount_column %}coalesce(sum({{ amount_column }}) filter (where quarantine_rule is null), 0){% else %}0{% endif %} as modeled_amount
         from {{ model }}
-        where quarantine_rule is null
 
     ),
 
@@ -125,9 +126,11 @@
 
         select
             count(*) as row_count,
-            {% if raw_amount_column %}coalesce(sum({{ mmm_parse_number('raw_amount') }}), 0){% else %}0{% endif %} as amount
-        from {{ quarantine }}
-        where source_name = '{{ source_name }}'
+            {% if amount_column %}coalesce(sum(checked_rows.{{ amount_column }}), 0){% else %}0{% endif %} as amount
+        from {{ quarantine }} as quarantined
+        left join {{ model }} as checked_rows
+            on quarantined.raw_row_id = checked_rows.raw_row_id
+        where quarantined.source_name = '{{ source_name }}'
 
     ),
 
@@ -136,13 +139,13 @@
         select
             '{{ source_name }}' as source_name,
             raw_totals.row_count as raw_row_count,
-            modeled_totals.row_count as modeled_row_count,
+            checked_totals.modeled_row_count,
             quarantined_totals.row_count as quarantined_row_count,
-            raw_totals.amount as raw_amount,
-            modeled_totals.amount as modeled_amount,
+            checked_totals.amount as raw_amount,
+            checked_totals.modeled_amount,
             quarantined_totals.amount as quarantined_amount
         from raw_totals
-        cross join modeled_totals
+        cross join checked_totals
         cross join quarantined_totals
 
     )

@@ -46,6 +46,7 @@ final as (
         raw_date,
         raw_currency,
         raw_rate_to_usd,
+        raw_extra_columns,
         rate_date,
         currency,
         rate_to_usd,
@@ -56,9 +57,9 @@ final as (
         end as quarantine_rule,
         case
             when row_rule = 'missing_key' then 'currency is blank'
-            when row_rule = 'unparseable_date' then 'date ' || {{ mmm_quote_raw('raw_date') }} || ' is not a date (expected YYYY-MM-DD)'
+            when row_rule = 'unparseable_date' then 'date ' || {{ mmm_quote_raw('raw_date') }} || ' is not a date{{ mmm_unparseable_date_hint('raw_fx_rates') }}'
             when row_rule = 'future_date' then 'date ' || cast(rate_date as varchar) || ' is after as_of_date ' || cast({{ mmm_as_of_date() }} as varchar)
-            when row_rule = 'non_numeric_value' then 'rate_to_usd ' || {{ mmm_quote_raw('raw_rate_to_usd') }} || ' is not a number'
+            when row_rule = 'non_numeric_value' then 'rate_to_usd ' || {{ mmm_quote_raw('raw_rate_to_usd') }} || ' is not a number' || {{ mmm_unparseable_number_hint('raw_rate_to_usd', 'decimal_mark') }}
             when row_rule = 'negative_value' then 'rate_to_usd ' || {{ mmm_quote_raw('raw_rate_to_usd') }} || ' must be positive'
             when exact_rank > 1 then 'exact duplicate of raw row ' || cast(first_raw_row_id as varchar) || ', which is kept'
             when key_rank > 1 then 'another rate for ' || currency || ' on ' || cast(rate_date as varchar)

@@ -27,9 +27,9 @@ ranked as (
     select
         row_rules.*,
         row_number() over (
-            partition by row_rule is null, holiday_date, market, holiday_name order by raw_row_id
+            partition by row_rule is null, holiday_date, market, holiday_name, raw_extra_columns order by raw_row_id
         ) as duplicate_rank,
-        min(raw_row_id) over (partition by row_rule is null, holiday_date, market, holiday_name) as first_raw_row_id
+        min(raw_row_id) over (partition by row_rule is null, holiday_date, market, holiday_name, raw_extra_columns) as first_raw_row_id
     from row_rules
 
 ),
@@ -41,6 +41,7 @@ final as (
         raw_date,
         raw_market,
         raw_holiday,
+        raw_extra_columns,
         holiday_date,
         week_start_date,
         market,
@@ -49,7 +50,7 @@ final as (
         case
             when row_rule = 'missing_key' then
                 case when market is null then 'market is blank' else 'holiday is blank' end
-            when row_rule = 'unparseable_date' then 'date ' || {{ mmm_quote_raw('raw_date') }} || ' is not a date (expected YYYY-MM-DD)'
+            when row_rule = 'unparseable_date' then 'date ' || {{ mmm_quote_raw('raw_date') }} || ' is not a date{{ mmm_unparseable_date_hint('raw_holidays') }}'
             when duplicate_rank > 1 then 'exact duplicate of raw row ' || cast(first_raw_row_id as varchar) || ', which is kept'
         end as quarantine_reason
     from ranked

@@ -70,6 +70,7 @@ final as (
         raw_incremental_revenue,
         raw_incremental_revenue_se,
         raw_currency,
+        raw_extra_columns,
         experiment_id,
         market,
         channel,
@@ -94,15 +95,15 @@ final as (
                 end
             when row_rule = 'unparseable_date' then
                 case
-                    when start_date is null then 'start_date ' || {{ mmm_quote_raw('raw_start_date') }} || ' is not a date (expected YYYY-MM-DD)'
-                    else 'end_date ' || {{ mmm_quote_raw('raw_end_date') }} || ' is not a date (expected YYYY-MM-DD)'
+                    when start_date is null then 'start_date ' || {{ mmm_quote_raw('raw_start_date') }} || ' is not a date{{ mmm_unparseable_date_hint('raw_lift_tests') }}'
+                    else 'end_date ' || {{ mmm_quote_raw('raw_end_date') }} || ' is not a date{{ mmm_unparseable_date_hint('raw_lift_tests') }}'
                 end
             when row_rule = 'invalid_date_range' then 'end_date ' || cast(end_date as varchar) || ' is before start_date ' || cast(start_date as varchar)
             when row_rule = 'future_date' then 'end_date ' || cast(end_date as varchar) || ' is after as_of_date ' || cast({{ mmm_as_of_date() }} as varchar)
             when row_rule = 'non_numeric_value' then
                 case
-                    when incremental_revenue_original is null then 'incremental_revenue ' || {{ mmm_quote_raw('raw_incremental_revenue') }} || ' is not a number'
-                    else 'incremental_revenue_se ' || {{ mmm_quote_raw('raw_incremental_revenue_se') }} || ' is not a number'
+                    when incremental_revenue_original is null then 'incremental_revenue ' || {{ mmm_quote_raw('raw_incremental_revenue') }} || ' is not a number' || {{ mmm_unparseable_number_hint('raw_incremental_revenue', 'decimal_mark') }}
+                    else 'incremental_revenue_se ' || {{ mmm_quote_raw('raw_incremental_revenue_se') }} || ' is not a number' || {{ mmm_unparseable_number_hint('raw_incremental_revenue_se', 'decimal_mark') }}
                 end
             when row_rule = 'negative_value' then 'incremental_revenue_se ' || {{ mmm_quote_raw('raw_incremental_revenue_se') }} || ' is negative'
             when row_rule = 'unknown_currency' then 'currency ' || original_currency || ' is neither USD, the reporting currency ({{ mmm_reporting_currency() }}) nor in raw_fx_rates'

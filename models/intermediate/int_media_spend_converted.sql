@@ -32,6 +32,8 @@ final as (
         raw_spend,
         raw_currency,
         raw_impressions,
+        raw_extra_columns,
+        decimal_mark,
         spend_date,
         week_start_date,
         market,

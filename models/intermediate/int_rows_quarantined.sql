@@ -55,7 +55,7 @@ unioned as (
         raw_channel as raw_key,
         raw_spend as raw_amount,
         raw_currency,
-        {{ mmm_raw_record(['date', 'market', 'channel', 'campaign', 'spend', 'currency', 'impressions']) }} as raw_record
+        {{ mmm_raw_record(['date', 'market', 'channel', 'campaign', 'spend', 'currency', 'impressions'], extra_column='raw_extra_columns') }} as raw_record
     from media_spend
 
     union all
@@ -70,7 +70,7 @@ unioned as (
         cast(null as varchar) as raw_key,
         raw_revenue as raw_amount,
         raw_currency,
-        {{ mmm_raw_record(['date', 'market', 'revenue', 'currency']) }} as raw_record
+        {{ mmm_raw_record(['date', 'market', 'revenue', 'currency'], extra_column='raw_extra_columns') }} as raw_record
     from sales
 
     union all
@@ -85,7 +85,7 @@ unioned as (
         raw_control as raw_key,
         raw_value as raw_amount,
         cast(null as varchar) as raw_currency,
-        {{ mmm_raw_record(['date', 'market', 'control', 'value']) }} as raw_record
+        {{ mmm_raw_record(['date', 'market', 'control', 'value'], extra_column='raw_extra_columns') }} as raw_record
     from controls
 
     union all
@@ -100,7 +100,7 @@ unioned as (
         raw_currency as raw_key,
         raw_rate_to_usd as raw_amount,
         raw_currency,
-        {{ mmm_raw_record(['date', 'currency', 'rate_to_usd']) }} as raw_record
+        {{ mmm_raw_record(['date', 'currency', 'rate_to_usd'], extra_column='raw_extra_columns') }} as raw_record
     from fx_rates
 
     union all
@@ -115,7 +115,7 @@ unioned as (
         raw_experiment_id as raw_key,
         raw_incremental_revenue as raw_amount,
         raw_currency,
-        {{ mmm_raw_record(['experiment_id', 'market', 'channel', 'start_date', 'end_date', 'incremental_revenue', 'incremental_revenue_se', 'currency']) }} as raw_record
+        {{ mmm_raw_record(['experiment_id', 'market', 'channel', 'start_date', 'end_date', 'incremental_revenue', 'incremental_revenue_se', 'currency'], extra_column='raw_extra_columns') }} as raw_record
     from lift_tests
 
     union all
@@ -130,7 +130,7 @@ unioned as (
         raw_holiday as raw_key,
         cast(null as varchar) as raw_amount,
         cast(null as varchar) as raw_currency,
-        {{ mmm_raw_record(['date', 'market', 'holiday']) }} as raw_record
+        {{ mmm_raw_record(['date', 'market', 'holiday'], extra_column='raw_extra_columns') }} as raw_record
     from holidays
 
 ),

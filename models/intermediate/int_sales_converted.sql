@@ -29,6 +29,8 @@ final as (
         raw_market,
         raw_revenue,
         raw_currency,
+        raw_extra_columns,
+        decimal_mark,
         sales_date,
         week_start_date,
         market,

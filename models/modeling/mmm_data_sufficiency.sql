@@ -3,9 +3,11 @@
 {%- set min_active_weeks = var('min_active_weeks_per_channel') %}
 -- Data sufficiency checks per market (and per channel or control), in the project's check row schema:
 -- market, check_name, channel, value, threshold, status (ok / warn / fail), message.
--- `fail` (fewer than var min_weeks_required weeks of history) stops the modeling step.
--- The `channel` column holds the channel, or the control for control checks; '' when about the market.
--- Grain: market, check_name, channel.
+-- `fail` (fewer than var min_weeks_required weeks of history) keeps a market out of the fit; when no market is left
+-- the test a_market_can_be_modeled stops the build here, naming each market's failing checks.
+-- The `channel` column holds the channel, or the control for control checks, or the lift test, or the raw file
+-- (source_extra_columns); '' when about the market. Rows about a lift test's unknown market carry that market;
+-- rows about a whole raw file have market ''. Grain: market, check_name, channel.
 with market_weeks as (
 
     select * from {{ ref('int_market_weeks') }}
@@ -52,6 +54,32 @@ spend as (
 quarantine as (
 
     select * from {{ ref('int_rows_quarantined') }}
+
+),
+
+losses as (
+
+    select * from {{ ref('int_losses_measured') }}
+
+),
+
+lift_tests as (
+
+    select * from {{ ref('int_lift_tests_converted') }}
+
+),
+
+extra_columns_by_file as (
+
+    {% for source_name, checked in [('raw_media_spend', 'int_media_spend_checked'), ('raw_sales', 'int_sales_checked'),
+        ('raw_controls', 'int_controls_checked'), ('raw_fx_rates', 'int_fx_rates_checked'),
+        ('raw_lift_tests', 'int_lift_tests_checked'), ('raw_holidays', 'int_holidays_checked')] -%}
+    select '{{ source_name }}' as source_name, min(raw_extra_columns) as example_extra_columns
+    from {{ ref(checked) }}
+    where raw_extra_columns is not null
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
 
 ),
 
@@ -214,6 +242,112 @@ quarantined as (
 
 ),
 
+sales_partial_weeks as (
+
+    select
+        market,
+        '' as channel,
+        'sales_partial_weeks' as check_name,
+        cast(count(*) as double) as value,
+        0.0 as threshold,
+        'warn' as status,
+        cast(count(*) as varchar) || ' weeks have sales on fewer days than the market''s usual '
+            || cast(max(usual_days_with_sales) as varchar) || ' ('
+            || string_agg(cast(week_start_date as varchar) || ': ' || cast(days_with_sales as varchar) || ' days', ', ' order by week_start_date)
+            || '): their revenue was completed by imputation (revenue x usual days / days present; is_filled in mmm_model_input),'
+            || ' not modeled as a dip. A day without a sales row counts as missing: a closed day needs a row with 0.' as message
+    from sales_weekly
+    where is_partial_week
+    group by market
+
+),
+
+spend_partial_weeks as (
+
+    select
+        market,
+        channel,
+        'spend_partial_weeks' as check_name,
+        cast(sum(case when is_imputed or days_missing > 0 then 1 else 0 end) as double) as value,
+        0.0 as threshold,
+        'warn' as status,
+        trim(
+            case when sum(case when is_imputed then 1 else 0 end) > 0 then
+                cast(sum(case when is_imputed then 1 else 0 end) as varchar) || ' weeks lost '
+                || cast(sum(days_lost) as varchar) || ' days of rows to the quarantine and were completed by imputation'
+                || ' (spend x days with rows / days modeled; is_filled in mmm_model_input; first: the week starting '
+                || cast(min(case when is_imputed then week_start_date end) as varchar) || '). '
+            else '' end
+            || case when sum(case when days_missing > 0 then 1 else 0 end) > 0 then
+                cast(sum(case when days_missing > 0 then 1 else 0 end) as varchar) || ' weeks of this daily channel have '
+                || cast(sum(days_missing) as varchar) || ' days without any row (first: the week starting '
+                || cast(min(case when days_missing > 0 then week_start_date end) as varchar)
+                || '): they count as no spend (ad platforms leave out days without delivery); if the export lost them, fix the export.'
+            else '' end
+        ) as message
+    from spend_weekly
+    group by market, channel
+    having sum(case when is_imputed or days_missing > 0 then 1 else 0 end) > 0
+
+),
+
+channel_losses as (
+
+    select
+        market,
+        subject as channel,
+        'channel_rows_quarantined' as check_name,
+        lost_row_share as value,
+        max_quarantined_share as threshold,
+        case when is_over_limit then 'fail' else 'warn' end as status,
+        cast(lost_rows as varchar) || ' of ' || cast(kept_rows + lost_rows as varchar) || ' rows of ' || subject || ' in '
+            || market || ' were lost to the quarantine (' || rules || ')'
+            || case when kept_rows = 0
+                then ': the channel has no modeled spend in this market, so it is missing from the model (it did not spend nothing)'
+                else '' end
+            || '; e.g. raw row ' || cast(example_raw_row_id as varchar) || ': ' || example_reason as message
+    from losses
+    where source_name = 'raw_media_spend'
+      and scope = 'channel'
+      and lost_rows > 0
+
+),
+
+lift_tests_unknown_market as (
+
+    select
+        lift_tests.market,
+        lift_tests.channel || ' (experiment ' || lift_tests.experiment_id || ')' as channel,
+        'lift_test_unused' as check_name,
+        1.0 as value,
+        0.0 as threshold,
+        'warn' as status,
+        'lift test ' || lift_tests.experiment_id || ' names market ''' || lift_tests.market
+            || ''', which has no modeled sales; it is not used.' as message
+    from lift_tests
+    left join calendar_bounds
+        on lift_tests.market = calendar_bounds.market
+    where calendar_bounds.market is null
+
+),
+
+extra_columns as (
+
+    select
+        '' as market,
+        source_name as channel,
+        'source_extra_columns' as check_name,
+        cast(len(json_keys(example_extra_columns)) as double) as value,
+        0.0 as threshold,
+        'warn' as status,
+        source_name || ' has columns outside the contract: ' || array_to_string(json_keys(example_extra_columns), ', ')
+            || '. They are not modeled, but rows that differ only in them are different rows for the duplicate checks'
+            || ' (two accounts'' identical rows are both kept and summed).' as message
+    from extra_columns_by_file
+    where example_extra_columns is not null
+
+),
+
 unioned as (
 
     select * from weeks_of_history
@@ -224,6 +358,11 @@ unioned as (
     union all select * from unconfigured_controls
     union all select * from spend_outside
     union all select * from quarantined
+    union all select * from sales_partial_weeks
+    union all select * from spend_partial_weeks
+    union all select * from channel_losses
+    union all select * from lift_tests_unknown_market
+    union all select * from extra_columns
 
 ),
 

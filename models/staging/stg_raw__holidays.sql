@@ -12,7 +12,8 @@ numbered as (
         row_number() over () as raw_row_id,
         source."date" as raw_date,
         source."market" as raw_market,
-        source."holiday" as raw_holiday
+        source."holiday" as raw_holiday,
+        source."_extra_columns" as raw_extra_columns
     from source
 
 ),
@@ -21,7 +22,7 @@ parsed as (
 
     select
         numbered.*,
-        {{ mmm_parse_date('raw_date') }} as holiday_date,
+        {{ mmm_parse_date('raw_date', 'raw_holidays') }} as holiday_date,
         {{ mmm_normalise_name('raw_market') }} as market,
         nullif(trim(raw_holiday), '') as holiday_name
     from numbered
@@ -35,6 +36,7 @@ final as (
         raw_date,
         raw_market,
         raw_holiday,
+        raw_extra_columns,
         holiday_date,
         {{ mmm_week_start('holiday_date') }} as week_start_date,
         market,

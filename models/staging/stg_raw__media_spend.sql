@@ -1,10 +1,13 @@
 -- raw_media_spend, one row per raw row in file order (raw_row_id 1 = first data row): the raw text as read,
--- and beside it the parsed values (dates, numbers, trimmed lower-case names, upper-case currency). A value
--- that does not parse is null here; whether the row is modeled is decided in int_media_spend_checked.
+-- and beside it the parsed values (dates, amounts, trimmed lower-case names, upper-case currency). Amounts are
+-- read as exports write them (currency symbols, thousands separators, a decimal point or comma decided once for
+-- the whole file: macros/parsing.sql); dates as ISO dates or timestamps, or var date_format. A value that does
+-- not parse is null here; whether the row is modeled is decided in int_media_spend_checked.
 -- Grain: raw_row_id.
+{%- set raw_file = mmm_raw_relation('raw_media_spend') %}
 with source as (
 
-    select * from {{ mmm_raw_relation('raw_media_spend') }} as raw_file
+    select * from {{ raw_file }} as raw_file
 
 ),
 
@@ -18,23 +21,52 @@ numbered as (
         source."campaign" as raw_campaign,
         source."spend" as raw_spend,
         source."currency" as raw_currency,
-        source."impressions" as raw_impressions
+        source."impressions" as raw_impressions,
+        source."_extra_columns" as raw_extra_columns
     from source
+
+),
+
+split as (
+
+    select
+        numbered.*,
+        {{ mmm_number_split('raw_spend', 'spend') }},
+        {{ mmm_number_split('raw_impressions', 'impressions') }}
+    from numbered
+
+),
+
+readings as (
+
+    select
+        split.*,
+        {{ mmm_number_readings('raw_spend', 'spend') }},
+        {{ mmm_number_readings('raw_impressions', 'impressions') }}
+    from split
+
+),
+
+file_format as (
+
+    {{ mmm_file_decimal_mark('raw_media_spend', raw_file, {'spend': 'spend', 'impressions': 'impressions'}) }}
 
 ),
 
 parsed as (
 
     select
-        numbered.*,
-        {{ mmm_parse_date('raw_date') }} as spend_date,
+        readings.*,
+        file_format.decimal_mark,
+        {{ mmm_parse_date('raw_date', 'raw_media_spend') }} as spend_date,
         {{ mmm_normalise_name('raw_market') }} as market,
         {{ mmm_normalise_name('raw_channel') }} as channel,
         coalesce({{ mmm_normalise_name('raw_campaign') }}, '') as campaign,
-        {{ mmm_parse_number('raw_spend') }} as spend_original,
+        {{ mmm_parse_amount('spend', 'file_format.decimal_mark') }} as spend_original,
         {{ mmm_normalise_currency('raw_currency') }} as original_currency,
-        {{ mmm_parse_number('raw_impressions') }} as impressions
-    from numbered
+        {{ mmm_parse_amount('impressions', 'file_format.decimal_mark') }} as impressions
+    from readings
+    cross join file_format
 
 ),
 
@@ -49,6 +81,8 @@ final as (
         raw_spend,
         raw_currency,
         raw_impressions,
+        raw_extra_columns,
+        decimal_mark,
         spend_date,
         {{ mmm_week_start('spend_date') }} as week_start_date,
         market,

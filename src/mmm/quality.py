@@ -13,6 +13,17 @@ columns that hold ``value`` for that type and null otherwise (GX column-map expe
 * ``spend_value``    >= 0 (critical)
 * ``holiday_value``  in [0, 7] (critical)
 
+Ranges are also checked against the data's own history (types alone let a spend of 1e15 pass), on ratios to
+robust per-series centres (:func:`prepare_frame`), with the factor of the data layer's ``implausible_value``
+rule (dbt var ``implausible_value_factor``, default 100):
+
+* ``spend_to_channel_median``   weekly spend / the median non-zero weekly spend of its market and channel
+  <= factor (critical: the same bound the quarantine applies to single rows, here on the weekly totals)
+* ``revenue_to_market_median``  weekly revenue / the market's median weekly revenue <= factor (critical) and
+  >= 1 / factor (warning: a week with almost no revenue is possible, e.g. a closure)
+* ``control_robust_z``          |control - its median| / (1.4826 x its median absolute deviation) per market
+  and control <= 10 (warning; null for a control whose deviation is 0, such as a mostly-zero flag)
+
 Each expectation carries ``meta={"critical": bool}``; non-critical failures are reported, not raised.
 
 Inside ``dbt build`` the validation runs in a child Python process
@@ -37,6 +48,8 @@ from typing import Any
 import pandas as pd
 
 MODEL_INPUT_COLUMNS = ["market", "week_start_date", "variable_type", "variable_name", "value"]
+DEFAULT_IMPLAUSIBLE_VALUE_FACTOR = 100.0  # dbt var implausible_value_factor
+CONTROL_ROBUST_Z_MAX = 10.0
 VARIABLE_TYPES = ["revenue", "spend", "control", "holiday"]
 CHILD_TIMEOUT_SECONDS = 900  # the validation takes seconds; a hung child must not hang `dbt build`
 RESULT_COLUMNS = ["expectation_id", "expectation", "column", "success", "observed_value", "is_critical", "details"]
@@ -55,22 +68,44 @@ def _quiet_gx() -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _ratio_to_median(values: pd.Series, groups: list[pd.Series], positive_only: bool) -> pd.Series:
+    """values / the median of their group (only positive values form the median when positive_only); null when the
+    median is missing or not positive."""
+    basis = values.where(values > 0) if positive_only else values
+    medians = basis.groupby(groups).transform("median")
+    return (values / medians.where(medians > 0)).astype(float)
+
+
 def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame GX validates: the model input plus per-type value columns (null for other types)."""
+    """The frame GX validates: the model input plus per-type value columns (null for other types) and the ratios
+    to each series' own history (spend_to_channel_median, revenue_to_market_median, control_robust_z)."""
     prepared = frame.copy()
-    if "variable_type" in prepared.columns and "value" in prepared.columns:
-        values = pd.to_numeric(prepared["value"], errors="coerce")
-        for variable_type in ("revenue", "spend", "holiday"):
-            prepared[f"{variable_type}_value"] = values.where(prepared["variable_type"] == variable_type)
-    else:
-        for variable_type in ("revenue", "spend", "holiday"):
-            prepared[f"{variable_type}_value"] = pd.Series(float("nan"), index=prepared.index)
+    derived = ["revenue_value", "spend_value", "holiday_value", "spend_to_channel_median", "revenue_to_market_median",
+               "control_robust_z"]
+    if not {"variable_type", "value", "market", "variable_name"} <= set(prepared.columns):
+        for column in derived:
+            prepared[column] = pd.Series(float("nan"), index=prepared.index)
+        return prepared
+    values = pd.to_numeric(prepared["value"], errors="coerce")
+    kind = prepared["variable_type"]
+    for variable_type in ("revenue", "spend", "holiday"):
+        prepared[f"{variable_type}_value"] = values.where(kind == variable_type)
+    spend, revenue, control = values.where(kind == "spend"), values.where(kind == "revenue"), values.where(kind == "control")
+    prepared["spend_to_channel_median"] = _ratio_to_median(spend, [prepared["market"], prepared["variable_name"]], True)
+    prepared["revenue_to_market_median"] = _ratio_to_median(revenue, [prepared["market"]], True)
+    series = [prepared["market"], prepared["variable_name"]]
+    centre = control.groupby(series).transform("median")
+    deviation = (control - centre).abs()
+    spread = 1.4826 * deviation.groupby(series).transform("median")
+    prepared["control_robust_z"] = (deviation / spread.where(spread > 0)).astype(float)
     return prepared
 
 
-def build_expectations() -> list[Any]:
+def build_expectations(implausible_value_factor: float = DEFAULT_IMPLAUSIBLE_VALUE_FACTOR) -> list[Any]:
     """The expectation suite over the model input, each tagged critical or not in its meta."""
     import great_expectations as gx
+
+    factor = float(implausible_value_factor)
 
     e = gx.expectations
     critical = {"critical": True}
@@ -88,6 +123,11 @@ def build_expectations() -> list[Any]:
         e.ExpectColumnValuesToBeBetween(column="holiday_value", min_value=0, max_value=7, meta=critical),
         e.ExpectColumnValuesToBeBetween(column="revenue_value", min_value=0, strict_min=True, mostly=0.95,
                                         meta=warning),
+        # ranges against the data's own history (see the module docstring)
+        e.ExpectColumnValuesToBeBetween(column="spend_to_channel_median", max_value=factor, meta=critical),
+        e.ExpectColumnValuesToBeBetween(column="revenue_to_market_median", max_value=factor, meta=critical),
+        e.ExpectColumnValuesToBeBetween(column="revenue_to_market_median", min_value=1.0 / factor, meta=warning),
+        e.ExpectColumnValuesToBeBetween(column="control_robust_z", max_value=CONTROL_ROBUST_Z_MAX, meta=warning),
         e.ExpectColumnValuesToMatchRegex(column="market", regex=r"^[^A-Z\s](?:[^A-Z]*[^A-Z\s])?$", meta=warning),
         e.ExpectColumnValuesToMatchRegex(column="variable_name", regex=r"^[^A-Z\s](?:[^A-Z]*[^A-Z\s])?$",
                                          meta=warning),
@@ -116,7 +156,8 @@ def _observed(result: dict[str, Any]) -> str:
     return ""
 
 
-def validate_model_input(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_model_input(frame: pd.DataFrame,
+                         implausible_value_factor: float = DEFAULT_IMPLAUSIBLE_VALUE_FACTOR) -> pd.DataFrame:
     """Validate the model input with Great Expectations; one result row per expectation.
 
     Returns a DataFrame with columns expectation_id (type and arguments), expectation, column, success,
@@ -138,7 +179,7 @@ def validate_model_input(frame: pd.DataFrame) -> pd.DataFrame:
     asset = source.add_dataframe_asset(name="mmm_model_input")
     batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
     suite = context.suites.add(gx.ExpectationSuite(name="mmm_model_input"))
-    for expectation in build_expectations():
+    for expectation in build_expectations(implausible_value_factor):
         suite.add_expectation(expectation)
 
     batch = batch_definition.get_batch(batch_parameters={"dataframe": prepare_frame(frame)})
@@ -169,7 +210,9 @@ def validate_model_input(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
-def validate_model_input_in_child_process(frame: pd.DataFrame) -> pd.DataFrame:
+def validate_model_input_in_child_process(frame: pd.DataFrame,
+                                          implausible_value_factor: float = DEFAULT_IMPLAUSIBLE_VALUE_FACTOR
+                                          ) -> pd.DataFrame:
     """:func:`validate_model_input` run by ``python -m mmm.quality`` in a child process (same rows).
 
     The frame goes to the child and the results come back as pickles in a private temporary folder.
@@ -179,7 +222,8 @@ def validate_model_input_in_child_process(frame: pd.DataFrame) -> pd.DataFrame:
         frame_path, results_path = Path(folder) / "model_input.pkl", Path(folder) / "results.pkl"
         frame.to_pickle(frame_path)
         try:
-            child = subprocess.run([sys.executable, "-m", "mmm.quality", str(frame_path), str(results_path)],
+            child = subprocess.run([sys.executable, "-m", "mmm.quality", str(frame_path), str(results_path),
+                                    repr(float(implausible_value_factor))],
                                    capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
                                    timeout=CHILD_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired as exc:
@@ -210,12 +254,14 @@ def raise_on_critical_failure(results: pd.DataFrame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m mmm.quality FRAME.pkl RESULTS.pkl``: validate a pickled model input, pickle the results."""
+    """``python -m mmm.quality FRAME.pkl RESULTS.pkl [FACTOR]``: validate a pickled model input, pickle the results
+    (FACTOR: the implausible_value_factor of the range checks, default 100)."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m mmm.quality FRAME.pkl RESULTS.pkl", file=sys.stderr)
+    if len(args) not in (2, 3):
+        print("usage: python -m mmm.quality FRAME.pkl RESULTS.pkl [IMPLAUSIBLE_VALUE_FACTOR]", file=sys.stderr)
         return 2
-    validate_model_input(pd.read_pickle(args[0])).to_pickle(args[1])
+    factor = float(args[2]) if len(args) == 3 else DEFAULT_IMPLAUSIBLE_VALUE_FACTOR
+    validate_model_input(pd.read_pickle(args[0]), factor).to_pickle(args[1])
     return 0
 
 

@@ -136,3 +136,45 @@ def test_child_process_that_hangs_is_stopped_with_a_clear_error(monkeypatch):
     monkeypatch.setattr(quality, "CHILD_TIMEOUT_SECONDS", 0.01)
     with pytest.raises(DataQualityError, match="did not finish within"):
         quality.validate_model_input_in_child_process(good_frame())
+
+
+# --- ranges against the data's own history ------------------------------------------------------------------
+
+def test_a_spend_far_above_its_channel_history_is_critical():
+    """The issue's case: one spend of 1e15 passed every type check; its ratio to the channel's median week fails."""
+    frame = good_frame(weeks=12)
+    frame.loc[(frame["variable_name"] == "search") & (frame["market"] == "us")
+              & (frame["week_start_date"] == frame["week_start_date"].max()), "value"] = 1e15
+    results = validate_model_input(frame)
+    bad = failed(results, critical=True)
+    assert ("expect_column_values_to_be_between", "spend_to_channel_median") in bad
+    row = results[(results["column"] == "spend_to_channel_median") & ~results["success"]]
+    assert row["observed_value"].iloc[0].startswith("1 unexpected")
+    with pytest.raises(DataQualityError, match="spend_to_channel_median"):
+        raise_on_critical_failure(results)
+
+
+def test_range_checks_follow_the_factor_and_the_other_series():
+    frame = good_frame(weeks=12)
+    us_revenue = (frame["market"] == "us") & (frame["variable_type"] == "revenue")
+    frame.loc[us_revenue & (frame["week_start_date"] == frame["week_start_date"].min()), "value"] = 1000.0 * 500
+    frame.loc[(frame["variable_name"] == "price_index") & (frame["market"] == "ca")
+              & (frame["week_start_date"] == frame["week_start_date"].max()), "value"] = 50.0
+    default = failed(validate_model_input(frame))
+    assert ("expect_column_values_to_be_between", "revenue_to_market_median") in default  # 500x its median > 100
+    assert ("expect_column_values_to_be_between", "control_robust_z") in default  # a warning
+    assert ("expect_column_values_to_be_between", "control_robust_z") not in failed(validate_model_input(frame), True)
+    lenient = failed(validate_model_input(frame, implausible_value_factor=1000), critical=True)
+    assert ("expect_column_values_to_be_between", "revenue_to_market_median") not in lenient
+
+
+def test_ratios_are_to_each_series_own_median():
+    from mmm.quality import prepare_frame
+
+    frame = good_frame(weeks=4)
+    prepared = prepare_frame(frame)
+    tv = prepared[(prepared["variable_name"] == "tv") & (prepared["market"] == "us")]
+    assert tv["spend_to_channel_median"].tolist() == [0.0, 1.0, 0.0, 1.0]  # median of the non-zero weeks: 50
+    assert prepared.loc[prepared["variable_type"] != "spend", "spend_to_channel_median"].isna().all()
+    flag = prepare_frame(frame.assign(value=frame["value"].where(frame["variable_name"] != "price_index", 1.0)))
+    assert flag.loc[flag["variable_name"] == "price_index", "control_robust_z"].isna().all()  # no spread: no z

@@ -1,5 +1,6 @@
 -- Weekly aggregation loses nothing: per market, revenue and spend in mmm_model_input equal the amounts of
--- the modeled raw rows (int_*_checked, no quarantine rule) dated inside the market's calendar.
+-- the modeled raw rows (int_*_checked, no quarantine rule) dated inside the market's calendar, plus what the
+-- documented imputation of partial weeks added (int_sales_weekly, int_spend_weekly: value - observed sum).
 with model_input as (
 
     select * from {{ ref('mmm_model_input') }}
@@ -26,6 +27,18 @@ spend as (
 
 ),
 
+sales_weekly as (
+
+    select * from {{ ref('int_sales_weekly') }}
+
+),
+
+spend_weekly as (
+
+    select * from {{ ref('int_spend_weekly') }}
+
+),
+
 modeled_rows as (
 
     select sales.market, 'revenue' as variable_type, sum(sales.revenue_reporting) as modeled_rows_total
@@ -44,6 +57,20 @@ modeled_rows as (
 
 ),
 
+imputed as (
+
+    select market, 'revenue' as variable_type, sum(revenue_reporting - revenue_observed_reporting) as imputed_total
+    from sales_weekly
+    group by market
+
+    union all
+
+    select market, 'spend' as variable_type, sum(spend_reporting - spend_observed_reporting) as imputed_total
+    from spend_weekly
+    group by market
+
+),
+
 modelled as (
 
     select market, variable_type, sum(value) as model_input_total
@@ -59,12 +86,16 @@ final as (
         modeled_rows.market,
         modeled_rows.variable_type,
         modeled_rows.modeled_rows_total,
+        coalesce(imputed.imputed_total, 0) as imputed_total,
         modelled.model_input_total
     from modeled_rows
+    left join imputed
+        on modeled_rows.market = imputed.market and modeled_rows.variable_type = imputed.variable_type
     left join modelled
         on modeled_rows.market = modelled.market and modeled_rows.variable_type = modelled.variable_type
     where modelled.model_input_total is null
-       or abs(modeled_rows.modeled_rows_total - modelled.model_input_total) > 1e-6 * (1 + abs(modeled_rows.modeled_rows_total))
+       or abs(modeled_rows.modeled_rows_total + coalesce(imputed.imputed_total, 0) - modelled.model_input_total)
+            > 1e-6 * (1 + abs(modeled_rows.modeled_rows_total))
 
 )
 

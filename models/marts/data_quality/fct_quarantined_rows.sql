@@ -1,5 +1,8 @@
+-- depends_on: {{ ref('int_losses_measured') }}
 -- Public: every raw row that is not modeled, with the rule it failed, a readable reason and the raw record.
--- Grain: source_name, raw_row_id (primary key, enforced by the contract).
+-- Grain: source_name, raw_row_id (primary key, enforced by the contract). It waits for the quarantine tests (the
+-- depends_on above), like mmm_model_input: a build that stops on too much quarantine leaves the public tables of
+-- the last good run untouched, all from one run (the failure and its reasons are in fct_build_runs and the log).
 with quarantined as (
 
     select * from {{ ref('int_rows_quarantined') }}
