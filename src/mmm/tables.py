@@ -9,14 +9,17 @@ money is in the reporting currency.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+import mmm
 from mmm import analysis as an
 from mmm.analysis import FittedModel
 from mmm.checks import CHECK_COLUMNS, InsufficientDataError
@@ -33,7 +36,7 @@ from mmm.results import SCHEMA_VERSION, FitResult
 from mmm.settings import RunSettings
 
 FIT_COLUMNS = ["market", "status", "message", "n_weeks", "fit_seconds", "schema_version", "input_fingerprint",
-               "fit_result_json"]
+               "fit_result_json", "package_version", "channel_priors_json"]
 
 
 def _single_thread():
@@ -82,13 +85,28 @@ def market_data(model_input: pd.DataFrame, market: str, lift_tests: pd.DataFrame
                       block("control"), None if holidays is None else holidays.iloc[:, 0].to_numpy(dtype=float), tests)
 
 
+def channel_priors_json(specs: list[ChannelSpec]) -> str:
+    """The per-channel priors (ChannelSpec.priors) a market was fitted with, as JSON ('{}' when none)."""
+    return json.dumps({s.name: {k: list(v) for k, v in sorted(s.priors.items())} for s in specs if s.priors},
+                      sort_keys=True)
+
+
+def with_channel_priors(specs: list[ChannelSpec], stored: str | None) -> list[ChannelSpec]:
+    """``specs`` with the per-channel priors recorded by ``channel_priors_json`` (e.g. a refresh prior)."""
+    priors = json.loads(stored) if isinstance(stored, str) and stored else {}
+    return [replace(s, priors={**s.priors, **{k: tuple(v) for k, v in priors.get(s.name, {}).items()}}) for s in specs]
+
+
 def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_tests: pd.DataFrame | None,
-                sufficiency: pd.DataFrame | None, settings: RunSettings) -> pd.DataFrame:
+                sufficiency: pd.DataFrame | None, settings: RunSettings,
+                market_specs: Callable[[str, MarketData, list[ChannelSpec]], list[ChannelSpec]] | None = None) -> pd.DataFrame:
     """Fit every market once: the ``mmm_fit`` table (FIT_COLUMNS), one row per market.
 
     A market that fails a data-sufficiency check, or cannot be fitted, gets a row with status
     'not_fitted' and the reason instead of a fit. If no market can be fitted, the modeling step stops
-    with the reasons.
+    with the reasons. ``market_specs(market, data, specs)`` may return the market's channels with their
+    own priors (the refresh from a previous run, mmm.refresh); those priors are recorded in
+    ``channel_priors_json`` so the fit can be restored and checked against its input.
     """
     config, specs = FitConfig.from_settings(settings), channel_specs(channel_settings)
     rows = []
@@ -99,17 +117,20 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
             if len(bad):
                 failed = "; ".join(bad["message"].astype(str))
         n_weeks = int(model_input.loc[model_input.market == market, "week_start_date"].nunique())
-        result = None
+        result, fitted_specs = None, specs
         if failed is None:
             try:
-                result = fit_market(market_data(model_input, market, lift_tests), specs, config, market)
+                data = market_data(model_input, market, lift_tests)
+                fitted_specs = market_specs(market, data, specs) if market_specs is not None else specs
+                result = fit_market(data, fitted_specs, config, market)
             except InsufficientDataError as exc:
                 failed = str(exc)
         rows.append(dict(market=market, status="fitted" if result else "not_fitted",
                          message=f"market {market} was not fitted: {failed}" if failed else "", n_weeks=n_weeks,
                          fit_seconds=result.fit_seconds if result else math.nan,
                          schema_version=SCHEMA_VERSION, input_fingerprint=result.input_fingerprint if result else None,
-                         fit_result_json=result.to_json() if result else None))
+                         fit_result_json=result.to_json() if result else None, package_version=mmm.__version__,
+                         channel_priors_json=channel_priors_json(fitted_specs) if result else None))
     out = pd.DataFrame(rows, columns=FIT_COLUMNS)
     if len(out) == 0 or (out["status"] != "fitted").all():
         reasons = "; ".join(out["message"]) or "mmm_model_input has no rows"
@@ -122,7 +143,8 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
     """Restore every fitted market of ``mmm_fit`` against the current input, without optimising.
 
     Refuses (StaleFitError) a result written by another schema version, or one whose input fingerprint
-    differs from that of the current model input, lift tests, channel settings and fit settings.
+    differs from that of the current model input, lift tests, channel settings and fit settings (with the
+    per-channel priors the fit recorded in ``channel_priors_json``, e.g. a refresh prior).
     """
     config, specs = FitConfig.from_settings(settings), channel_specs(channel_settings)
     fits = {}
@@ -130,7 +152,7 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
         for r in fit_table[fit_table["status"] == "fitted"].itertuples():
             result = FitResult.from_json(r.fit_result_json)
             data = market_data(model_input, r.market, lift_tests)
-            result.verify_input(data, specs, config)
+            result.verify_input(data, with_channel_priors(specs, getattr(r, "channel_priors_json", None)), config)
             fits[r.market] = FittedModel.from_result(result, data)
     return fits
 
