@@ -92,6 +92,7 @@ def sections(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, int, list[
             ["Quarantined rows", f"{source} · {rule}", "Great Expectations results", "Data sufficiency"],
         ),
         ("experiments", "Experiments", 1, ["The z-score is", "positive when the model predicts more lift"]),
+        ("monitoring", "Monitoring", 3, ["Alerts", "ROI over successive runs", "Backtest", "past origins"]),
     ]
 
 
@@ -264,3 +265,15 @@ def test_budget_input_reoptimises(server: str, page, tables) -> None:
     field.press("Enter")
     _wait_for_section(page, "Budget", 2, [f"With {fmt.money(budget)} per week"])
     _screenshot(page, "8_budget_what_if.png")
+
+
+def test_monitoring_shows_the_alerts_of_a_market_in_chromium(server: str, page, tables) -> None:
+    alerts = tables["fct_alerts"]
+    [market] = alerts.loc[alerts["severity"] == "critical", "market"].unique()
+    critical = alerts.loc[(alerts["market"] == market) & (alerts["severity"] == "critical"), "message"]
+    page.goto(f"{server}/monitoring?market={market}")
+    _wait_for_section(page, "Monitoring", 3, ["Critical"])
+    body = _body(page)
+    for message in critical:
+        assert message.split(":")[0] in body
+    _screenshot(page, f"9_monitoring_{market}.png")
