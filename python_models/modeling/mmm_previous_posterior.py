@@ -3,7 +3,8 @@ into a tempered prior (mmm.refresh). Empty when the mode is off, or when there i
 
 It reads the stored run history (mmm_run_history) as it was before this build, by name rather than with
 ref(): the history is built after the fit, so a ref would be a cycle; on the first build it does not exist
-yet. The previous run is the latest earlier state of the market (mmm.history.previous_runs).
+yet. The previous run is the market's latest run on data ending before this build's
+(mmm.history.previous_runs with older_data_only).
 """
 
 
@@ -33,5 +34,5 @@ def model(dbt, session):
                                                frame(run_settings), operations)
     ends = dict(zip(window["market"], window["last_week_start_date"]))
     current = {m: (f, ends[m]) for m, f in fingerprints.items() if m in ends}
-    out = refresh.previous_posterior(history.previous_runs(stored, current))
+    out = refresh.previous_posterior(history.previous_runs(stored, current, older_data_only=True))
     return out.astype("string") if len(out) else empty

@@ -4,9 +4,11 @@ Each alert has a severity (``critical``, ``warning``, ``info``), the number it i
 crossed and a plain sentence for a marketer. One build can raise:
 
 * ``forecast_drift`` (market): a fit that stopped before the newest weeks forecast them (the newest backtest
-  origin, mmm.backtest) with an error well above the model's usual out-of-sample error (the larger of the
-  holdout and cross-validation MAPE): at least ``forecast_error_ratio`` times it and ``forecast_error_margin``
-  above it (critical from ``forecast_error_ratio_critical`` times).
+  origin, mmm.backtest) with an error well above the model's usual out-of-sample error: at least
+  ``forecast_error_ratio`` times and ``forecast_error_margin`` above the error of the same forecasts (same
+  horizons, earlier origins) on the weeks before (critical from ``forecast_error_ratio_critical`` times), and
+  above the holdout and cross-validation MAPE. The earlier weeks are the reference because the holdout and the
+  last cross-validation fold end on the last week: an anomaly in the newest weeks inflates them too.
 * ``roi_outside_previous_interval`` (channel): this run's ROI estimate is outside the previous run's interval
   (critical when the two intervals do not even overlap). The previous run is the previous *state* of the
   history (mmm.history.previous_runs): a rebuild of the same input never alerts against itself.
@@ -94,23 +96,38 @@ def _date(x) -> str:
 
 def forecast_drift(market: str, backtest_rows: pd.DataFrame, checks: pd.DataFrame,
                    th: AlertThresholds = DEFAULT_ALERT_THRESHOLDS) -> list[Alert]:
-    """The newest weeks' forecast error against the holdout and cross-validation error (one market's rows)."""
+    """The newest weeks' forecast error against the model's usual out-of-sample error (one market's rows).
+
+    The usual error is that of the same kind of forecast (horizons 1..n of the backtest's origins) on the weeks
+    before the newest ones: the holdout and the last cross-validation fold end on the last week, so an anomaly
+    in the newest weeks inflates them too. The alert also needs the newest error above the holdout and
+    cross-validation MAPE, and names all three.
+    """
     error, n_weeks, origin = newest_weeks_error(backtest_rows)
-    level = checks[checks["channel"].fillna("") == ""].drop_duplicates("check_name").set_index("check_name")["value"]
-    usual = {name: float(level[name]) for name in ("holdout_mape", "cv_mape") if name in level and np.isfinite(level[name])}
-    if not np.isfinite(error) or not usual:
+    if not np.isfinite(error) or origin is None:
         return []
-    reference = max(usual.values())
-    ratio = error / reference if reference > 0 else np.inf
-    if error - reference < th.forecast_error_margin or ratio < th.forecast_error_ratio:
+    weeks = pd.to_datetime(backtest_rows["week_start_date"])
+    earlier = backtest_rows[(weeks < origin) & (backtest_rows["horizon_weeks"] <= n_weeks)]
+    level = checks[checks["channel"].fillna("") == ""].drop_duplicates("check_name").set_index("check_name")["value"]
+    validation = {name: float(level[name]) for name in ("holdout_mape", "cv_mape") if name in level and np.isfinite(level[name])}
+    if len(earlier):
+        usual = float(earlier["absolute_percentage_error"].mean())
+    else:
+        usual = min(validation.values()) if validation else np.nan
+    if not np.isfinite(usual):
+        return []
+    ratio = error / usual if usual > 0 else np.inf
+    above_validation = all(error > v for v in validation.values())
+    if error - usual < th.forecast_error_margin or ratio < th.forecast_error_ratio or not above_validation:
         return []
     severity = "critical" if ratio >= th.forecast_error_ratio_critical else "warning"
-    usual_text = " and ".join(f"{'holdout' if k == 'holdout_mape' else 'cross-validation'} {_pct(v)}" for k, v in usual.items())
-    return [Alert(market, "forecast_drift", "", None, severity, error, th.forecast_error_ratio * reference,
+    named = " and ".join(f"{'holdout' if k == 'holdout_mape' else 'cross-validation'} {_pct(v)}" for k, v in validation.items())
+    return [Alert(market, "forecast_drift", "", None, severity, error, th.forecast_error_ratio * usual,
                   f"A fit that stopped before the newest {n_weeks} weeks (from {_date(origin)}) forecast them with an "
-                  f"average error of {_pct(error)}, {ratio:.1f} times the model's usual out-of-sample error ({usual_text}): "
-                  "something the model does not know about changed recently (a channel's effect, prices, tracking, a "
-                  "market shock) or the newest data are incomplete. Check the newest weeks before acting on this run.")]
+                  f"average error of {_pct(error)}, {ratio:.1f} times the error of the same forecasts on earlier weeks "
+                  f"({_pct(usual)})" + (f" and above the model's out-of-sample error ({named})" if named else "")
+                  + ": something the model does not know about changed recently (a channel's effect, prices, tracking, "
+                  "a market shock) or the newest data are incomplete. Check the newest weeks before acting on this run.")]
 
 
 def roi_shifts(market: str, current: pd.DataFrame, previous: pd.DataFrame, names: Mapping[str, str]) -> list[Alert]:

@@ -15,7 +15,9 @@ prior, the dashboard's ROI over runs) always look at the previous *different* st
 
 The previous run of a market is the latest run (by the last modeled week, then by start time) whose
 fingerprint differs from the current one and whose data end no later than the current data: a backtest
-at an earlier ``as_of_date`` compares with runs before it, and the next normal build ignores it.
+at an earlier ``as_of_date`` compares with runs before it, and the next normal build ignores it. The
+refresh prior takes the latest run whose data end strictly earlier (new weeks since), never a run on the
+same weeks with other settings.
 
 Schema versions. Every row carries the ``history_schema_version`` it was written with. Before appending,
 the stored table is checked (``plan_migration``): a table written by this version is appended to; one
@@ -247,9 +249,11 @@ def states(history: pd.DataFrame) -> pd.DataFrame:
     return history[history["same_as_run_id"].isna()]
 
 
-def previous_runs(history: pd.DataFrame | None, current: Mapping[str, tuple[str, object]]) -> pd.DataFrame:
+def previous_runs(history: pd.DataFrame | None, current: Mapping[str, tuple[str, object]],
+                  older_data_only: bool = False) -> pd.DataFrame:
     """The rows of each market's previous run: the latest run (by last modeled week, then start time) with
-    another fingerprint and data ending no later than the current data.
+    another fingerprint and data ending no later than the current data (``older_data_only``: strictly
+    earlier, as the refresh prior needs: a run on the same weeks would count them twice over).
 
     ``current``: market -> (input_fingerprint, last_week_start_date) of this build.
     """
@@ -259,7 +263,8 @@ def previous_runs(history: pd.DataFrame | None, current: Mapping[str, tuple[str,
     last = pd.to_datetime(history["last_week_start_date"])
     started = pd.to_datetime(history["run_started_at"])
     for market, (fingerprint, end) in current.items():
-        mask = (history["market"] == market) & (history["input_fingerprint"] != fingerprint) & (last <= pd.Timestamp(end))
+        window = last < pd.Timestamp(end) if older_data_only else last <= pd.Timestamp(end)
+        mask = (history["market"] == market) & (history["input_fingerprint"] != fingerprint) & window
         if not mask.any():
             continue
         candidates = history[mask].assign(_last=last[mask], _started=started[mask])

@@ -147,6 +147,10 @@ def test_the_previous_run_is_the_latest_earlier_state(runs):
     # a repeat of r1 compares with nothing earlier; a backtest at an earlier date ignores later runs
     r1 = runs["r1"][3]
     assert hi.previous_runs(history, {"aa": (r1["input_fingerprint"].iloc[0], r1["last_week_start_date"].iloc[0])}).empty
+    # the refresh prior only takes a run on older data: not another state of the same weeks
+    same_weeks = {"aa": ("another", end)}
+    assert set(hi.previous_runs(history, same_weeks)["run_id"]) == {"r3"}
+    assert set(hi.previous_runs(history, same_weeks, older_data_only=True)["run_id"]) == {"r2"}
     early = pd.Timestamp(r1["last_week_start_date"].iloc[0]) - pd.Timedelta(weeks=1)
     assert hi.previous_runs(history, {"aa": ("another", early)}).empty
     assert hi.previous_runs(None, {"aa": ("x", end)}).empty
@@ -263,10 +267,14 @@ def test_backtest_refits_leave_a_refresh_prior_out():
 # ------------------------------------------------------------------------------------------ alerts
 
 
-def backtest_rows(errors: list[float]) -> pd.DataFrame:
-    weeks = pd.date_range("2025-01-06", periods=len(errors), freq="W-MON")
-    return pd.DataFrame({"origin_week_start_date": weeks[0], "week_start_date": weeks, "horizon_weeks": range(1, len(errors) + 1),
-                         "absolute_percentage_error": errors})
+def backtest_rows(newest: list[float], earlier: float = 0.04) -> pd.DataFrame:
+    """Two earlier origins forecasting 4 weeks each with error ``earlier``, then the newest with ``newest``."""
+    weeks = pd.date_range("2025-01-06", periods=8 + len(newest), freq="W-MON")
+    frames = [pd.DataFrame({"origin_week_start_date": weeks[k], "week_start_date": weeks[k:k + 4], "horizon_weeks": range(1, 5),
+                            "absolute_percentage_error": earlier}) for k in (0, 4)]
+    frames.append(pd.DataFrame({"origin_week_start_date": weeks[8], "week_start_date": weeks[8:],
+                                "horizon_weeks": range(1, len(newest) + 1), "absolute_percentage_error": newest}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def checks(holdout: float = 0.04, cv: float = 0.05) -> pd.DataFrame:
@@ -275,14 +283,19 @@ def checks(holdout: float = 0.04, cv: float = 0.05) -> pd.DataFrame:
 
 
 def test_forecast_drift_fires_only_well_above_the_usual_out_of_sample_error():
-    assert al.forecast_drift("aa", backtest_rows([0.06, 0.07, 0.05, 0.06]), checks()) == []  # 1.2 x usual
-    [alert] = al.forecast_drift("aa", backtest_rows([0.11, 0.12, 0.10, 0.13]), checks())  # 2.3 x
-    assert alert.severity == "warning" and alert.value == pytest.approx(0.115)
-    assert "newest 4 weeks" in alert.message and "holdout 4.0% and cross-validation 5.0%" in alert.message
+    assert al.forecast_drift("aa", backtest_rows([0.06, 0.07, 0.05, 0.06]), checks()) == []  # 1.5 x usual
+    [alert] = al.forecast_drift("aa", backtest_rows([0.09, 0.10, 0.08, 0.09]), checks())  # 2.25 x
+    assert alert.severity == "warning" and alert.value == pytest.approx(0.09)
+    assert "newest 4 weeks" in alert.message
+    assert "2.2 times the error of the same forecasts on earlier weeks (4.0%)" in alert.message
+    assert "above the model's out-of-sample error (holdout 4.0% and cross-validation 5.0%)" in alert.message
     [alert] = al.forecast_drift("aa", backtest_rows([0.2] * 4), checks())
     assert alert.severity == "critical"
-    # twice a tiny error is not news
-    assert al.forecast_drift("aa", backtest_rows([0.02] * 4), checks(0.005, 0.008)) == []
+    # twice a tiny error is not news; nor is an error the holdout already shows
+    assert al.forecast_drift("aa", backtest_rows([0.02] * 4, earlier=0.008), checks(0.005, 0.008)) == []
+    assert al.forecast_drift("aa", backtest_rows([0.12] * 4), checks(holdout=0.13)) == []
+    # an anomaly in the newest weeks inflates the holdout too: the earlier weeks are the reference
+    assert al.forecast_drift("aa", backtest_rows([0.2] * 4), checks(holdout=0.09))[0].severity == "critical"
 
 
 def history_frame(roi: dict[str, tuple[float, float, float]], as_of: str = "2025-01-05", **extra) -> pd.DataFrame:
