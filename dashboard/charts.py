@@ -32,6 +32,10 @@ def _week_end(frame: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(frame["week_start_date"]) + pd.Timedelta(days=7)
 
 
+FORECAST_SERIES = "Holdout forecast"
+SERIES_SCALE = alt.Scale(domain=["Actual", "Fitted", FORECAST_SERIES], range=[ACTUAL_COLOR, FITTED_COLOR, HOLDOUT_COLOR])
+
+
 def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
     """Actual (dark line) vs fitted (blue line) weekly revenue, interval band, holdout weeks shaded."""
     data = fitted.assign(week_start_date=pd.to_datetime(fitted["week_start_date"]))
@@ -58,11 +62,7 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
         .encode(
             x=x,
             y=alt.Y("revenue:Q", axis=MONEY_AXIS),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=["Actual", "Fitted"], range=[ACTUAL_COLOR, FITTED_COLOR]),
-            ),
+            color=alt.Color("series:N", title=None, scale=SERIES_SCALE),
             tooltip=[
                 alt.Tooltip("week_start_date:T", title="Week"),
                 alt.Tooltip("series:N", title="Series"),
@@ -73,13 +73,14 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
     layers = [band, lines]
     if "forecast_revenue" in data and data["forecast_revenue"].notna().any():
         # the out-of-sample check: what a fit that did not see the holdout weeks forecast for them
-        forecast = data[data["forecast_revenue"].notna()].assign(series="Forecast (fit without these weeks)")
+        forecast = data[data["forecast_revenue"].notna()].assign(series=FORECAST_SERIES)
         layers.append(
             alt.Chart(forecast)
-            .mark_line(strokeDash=[6, 3], color=HOLDOUT_COLOR, point=alt.OverlayMarkDef(size=14, color=HOLDOUT_COLOR))
+            .mark_line(strokeDash=[6, 3], point=alt.OverlayMarkDef(size=14))
             .encode(
                 x=x,
                 y=alt.Y("forecast_revenue:Q", axis=MONEY_AXIS),
+                color=alt.Color("series:N", title=None, scale=SERIES_SCALE),
                 tooltip=[
                     alt.Tooltip("week_start_date:T", title="Week"),
                     alt.Tooltip("series:N", title="Series"),
@@ -375,9 +376,10 @@ def roi_over_runs(data: pd.DataFrame) -> alt.FacetChart:
     )
     line = base.mark_line(color=FITTED_COLOR).encode(x=x, y="roi:Q")
     points = base.mark_point(filled=True, size=60, color=FITTED_COLOR).encode(x=x, y="roi:Q", tooltip=tooltip)
+    ends = base.mark_tick(color=FITTED_COLOR, opacity=0.5, size=10).encode(x=x, y="roi_upper:Q")  # keeps the bar's top in view
     breakeven = base.mark_rule(strokeDash=[4, 4], color="#dc2626").encode(y=alt.datum(1.0))
     return (
-        alt.layer(band, line, points, breakeven)
+        alt.layer(band, line, points, ends, breakeven)
         .properties(width=200, height=160)
         .facet(facet=alt.Facet("label:N", title=None), columns=4)
         .properties(
