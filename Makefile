@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build docs contracts-doc dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-refresh docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ benchmark-staging: setup
 ## benchmark-build: the whole demo `dbt build` timed and broken down by node kind
 benchmark-build: setup
 	$(BIN)/python scripts/benchmark_build.py
+
+## benchmark-refresh: refresh stability (ROI leaving the previous interval) and change detection against known truth
+benchmark-refresh: setup
+	$(BIN)/python scripts/benchmark_refresh.py
 
 docs: setup
 	$(DBT) docs generate && $(DBT) docs serve --port 8080
