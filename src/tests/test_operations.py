@@ -367,3 +367,21 @@ def test_the_alerts_table_compares_this_run_with_the_previous_state(runs, market
         assert "run as of 2025-01-06" in message
     repeat = al.alerts_table(history, "r2", backtest.iloc[0:0], model_checks, fitted, market, None, 4, 0.9, "USD")
     assert not repeat["alert_name"].isin(["roi_outside_previous_interval", "vanished_channel"]).any()
+
+
+# ------------------------------------------------------------------------------------------ the public contract
+
+
+def test_the_operations_outputs_have_the_contract_columns(runs, market):
+    from mmm import contracts
+
+    public = contracts.public_tables()
+    history = runs["history"]
+    fit, fits, model_checks, _ = runs["r3"]
+    backtest = bt.backtest_table(fits, fit, 2, 4, 4)
+    alerts = al.alerts_table(history, "r3", backtest, model_checks, tables.fitted_revenue_table(fits), cut(market, 108),
+                             None, 4, 0.9, "USD")
+    assert public["fct_run_history"].column_names == list(history.columns) == list(hi.HISTORY_COLUMNS)
+    assert public["fct_backtest"].column_names == list(backtest.columns)
+    assert public["fct_alerts"].column_names == list(alerts.columns)
+    assert public["fct_run_history"].grain == ("run_id", "market", "channel")
