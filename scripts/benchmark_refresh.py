@@ -109,7 +109,7 @@ def refresh_fits(data: MarketData, previous, config: FitConfig, weight: float, m
 
 def alerts_of(fm, roi_now: pd.DataFrame, roi_before: pd.DataFrame, channel: str) -> dict[str, bool]:
     """Which of the build's alerts fire for this refit (the backtest as a build makes it)."""
-    rows = bt.backtest(fm, 6, STEP, STEP, 52, None).assign(market="m")
+    rows = bt.backtest(fm, 6, STEP, 13, 52, None).assign(market="m")  # the build's default backtest
     fitted = an.fitted_revenue(fm)
     held = fitted[fitted["forecast_revenue"].notna()]
     holdout_mape = float((np.abs(held["forecast_revenue"] - held["actual_revenue"]) / held["actual_revenue"]).mean())

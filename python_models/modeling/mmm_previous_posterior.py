@@ -12,19 +12,21 @@ def model(dbt, session):
     dbt.config(materialized="table")
     import pandas as pd
 
-    from mmm import history, refresh
     from mmm.dbt_io import frame
     from mmm.operations import OperationsSettings
 
     operations = OperationsSettings.from_table(frame(dbt.ref("mmm_operations_settings")))
-    window = frame(dbt.ref("mmm_model_window"))
+    window = dbt.ref("mmm_model_window")
     model_input = dbt.ref("mmm_model_input")
     channel_settings = dbt.ref("int_channel_settings")
     lift_tests = dbt.ref("int_lift_tests_converted")
     run_settings = dbt.ref("mmm_run_settings")
-    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in refresh.PREVIOUS_POSTERIOR_COLUMNS})
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in ("market", "run_id", "channel", "posterior_json")})
     if not operations.refresh_from_previous_run:
-        return empty
+        return empty  # the default: nothing else is read (the engine is not even imported)
+    from mmm import history, refresh
+
+    window = frame(window)
     stored = history.read_stored(session, f'"{dbt.this.database}"."{dbt.this.schema}"."mmm_run_history"')
     if stored is None or len(stored) == 0:
         print("refresh_from_previous_run: no run history yet, so this run uses the configured priors")

@@ -3,12 +3,12 @@
 Each alert has a severity (``critical``, ``warning``, ``info``), the number it is about, the threshold it
 crossed and a plain sentence for a marketer. One build can raise:
 
-* ``forecast_drift`` (market): a fit that stopped before the newest weeks forecast them (the newest backtest
-  origin, mmm.backtest) with an error well above the model's usual out-of-sample error: at least
-  ``forecast_error_ratio`` times and ``forecast_error_margin`` above the error of the same forecasts (same
-  horizons, earlier origins) on the weeks before (critical from ``forecast_error_ratio_critical`` times), and
-  above the holdout and cross-validation MAPE. The earlier weeks are the reference because the holdout and the
-  last cross-validation fold end on the last week: an anomaly in the newest weeks inflates them too.
+* ``forecast_drift`` (market): fits that stopped before the newest weeks (the backtest origins whose forecasts
+  reach the last week: the newest 4, 8 and 12 weeks with the defaults, mmm.backtest.recent_windows) forecast
+  them with an error at least ``forecast_error_ratio`` times (critical: ``forecast_error_ratio_critical``) and
+  ``forecast_error_margin`` above the same forecasts' error on the weeks before: the model's usual out-of-sample
+  error, measured where it does not overlap the newest weeks (the holdout and the last cross-validation fold end
+  on the last week, so a change there inflates them too; they are quoted in the sentence).
 * ``roi_outside_previous_interval`` (channel): this run's ROI estimate is outside the previous run's interval
   (critical when the two intervals do not even overlap). The previous run is the previous *state* of the
   history (mmm.history.previous_runs): a rebuild of the same input never alerts against itself.
@@ -37,7 +37,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from mmm.backtest import newest_weeks_error
+from mmm.backtest import recent_windows
 
 ALERT_COLUMNS = ["alert_id", "market", "alert_name", "channel", "week_start_date", "severity", "value", "threshold",
                  "message"]
@@ -98,34 +98,29 @@ def forecast_drift(market: str, backtest_rows: pd.DataFrame, checks: pd.DataFram
                    th: AlertThresholds = DEFAULT_ALERT_THRESHOLDS) -> list[Alert]:
     """The newest weeks' forecast error against the model's usual out-of-sample error (one market's rows).
 
-    The usual error is that of the same kind of forecast (horizons 1..n of the backtest's origins) on the weeks
-    before the newest ones: the holdout and the last cross-validation fold end on the last week, so an anomaly
-    in the newest weeks inflates them too. The alert also needs the newest error above the holdout and
-    cross-validation MAPE, and names all three.
+    For each window of newest weeks a backtest origin forecast to the end (mmm.backtest.recent_windows: 4, 8,
+    12 weeks with the defaults), the error is compared with the same forecasts' error (same horizons) on weeks
+    before the window. The holdout and cross-validation MAPE are quoted, not used as the yardstick: the holdout
+    and the last cross-validation fold end on the last week, so a change in the newest weeks inflates them too
+    and would hide itself. The window with the largest ratio is reported.
     """
-    error, n_weeks, origin = newest_weeks_error(backtest_rows)
-    if not np.isfinite(error) or origin is None:
+    windows = recent_windows(backtest_rows)
+    windows = windows[np.isfinite(windows["reference"]) & (windows["reference"] > 0)]
+    windows = windows.assign(ratio=windows["error"] / windows["reference"])
+    firing = windows[(windows["ratio"] >= th.forecast_error_ratio)
+                     & (windows["error"] - windows["reference"] >= th.forecast_error_margin)]
+    if firing.empty:
         return []
-    weeks = pd.to_datetime(backtest_rows["week_start_date"])
-    earlier = backtest_rows[(weeks < origin) & (backtest_rows["horizon_weeks"] <= n_weeks)]
+    w = firing.loc[firing["ratio"].idxmax()]
     level = checks[checks["channel"].fillna("") == ""].drop_duplicates("check_name").set_index("check_name")["value"]
     validation = {name: float(level[name]) for name in ("holdout_mape", "cv_mape") if name in level and np.isfinite(level[name])}
-    if len(earlier):
-        usual = float(earlier["absolute_percentage_error"].mean())
-    else:
-        usual = min(validation.values()) if validation else np.nan
-    if not np.isfinite(usual):
-        return []
-    ratio = error / usual if usual > 0 else np.inf
-    above_validation = all(error > v for v in validation.values())
-    if error - usual < th.forecast_error_margin or ratio < th.forecast_error_ratio or not above_validation:
-        return []
-    severity = "critical" if ratio >= th.forecast_error_ratio_critical else "warning"
     named = " and ".join(f"{'holdout' if k == 'holdout_mape' else 'cross-validation'} {_pct(v)}" for k, v in validation.items())
-    return [Alert(market, "forecast_drift", "", None, severity, error, th.forecast_error_ratio * usual,
-                  f"A fit that stopped before the newest {n_weeks} weeks (from {_date(origin)}) forecast them with an "
-                  f"average error of {_pct(error)}, {ratio:.1f} times the error of the same forecasts on earlier weeks "
-                  f"({_pct(usual)})" + (f" and above the model's out-of-sample error ({named})" if named else "")
+    severity = "critical" if w["ratio"] >= th.forecast_error_ratio_critical else "warning"
+    threshold = th.forecast_error_ratio * float(w["reference"])
+    return [Alert(market, "forecast_drift", "", None, severity, float(w["error"]), threshold,
+                  f"A fit that stopped before the newest {int(w['weeks'])} weeks (from {_date(w['origin'])}) forecast them "
+                  f"with an average error of {_pct(w['error'])}, {w['ratio']:.1f} times the error of the same forecasts on "
+                  f"earlier weeks ({_pct(w['reference'])})" + (f"; the build's {named} include these weeks" if named else "")
                   + ": something the model does not know about changed recently (a channel's effect, prices, tracking, "
                   "a market shock) or the newest data are incomplete. Check the newest weeks before acting on this run.")]
 

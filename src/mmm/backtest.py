@@ -85,14 +85,31 @@ def error_by_horizon(backtest_rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def newest_weeks_error(backtest_rows: pd.DataFrame) -> tuple[float, int, pd.Timestamp | None]:
-    """(MAPE, number of weeks, origin) of the newest origin's forecast: how well a fit that stopped before the
-    newest weeks forecast them. NaN when there is no backtest."""
+def recent_windows(backtest_rows: pd.DataFrame) -> pd.DataFrame:
+    """How well fits that stopped before the newest weeks forecast them, against the usual error.
+
+    One row per origin whose forecast reaches the last week (the newest 4, 8, 12 weeks with the defaults):
+    ``origin``, ``weeks`` (forecast weeks), ``error`` (their mean absolute percentage error) and ``reference``:
+    the mean error of the other origins' forecasts at the same horizons (1..weeks) on weeks before the origin,
+    i.e. the model's usual out-of-sample error on weeks that do not overlap the window (NaN without such rows).
+    """
+    columns = ["origin", "weeks", "error", "reference", "reference_forecasts"]
+    types = {"weeks": int, "error": float, "reference": float, "reference_forecasts": int}
     if len(backtest_rows) == 0:
-        return float("nan"), 0, None
-    newest = pd.to_datetime(backtest_rows["origin_week_start_date"]).max()
-    rows = backtest_rows[pd.to_datetime(backtest_rows["origin_week_start_date"]) == newest]
-    return float(rows["absolute_percentage_error"].mean()), len(rows), newest
+        return pd.DataFrame(columns=columns).astype(types)
+    rows = backtest_rows.assign(origin=pd.to_datetime(backtest_rows["origin_week_start_date"]),
+                                week=pd.to_datetime(backtest_rows["week_start_date"]))
+    last = rows["week"].max()
+    out = []
+    for origin, window in rows.groupby("origin", sort=False):
+        if window["week"].max() != last:
+            continue
+        weeks = len(window)
+        earlier = rows[(rows["week"] < origin) & (rows["horizon_weeks"] <= weeks)]
+        out.append(dict(origin=origin, weeks=weeks, error=float(window["absolute_percentage_error"].mean()),
+                        reference=float(earlier["absolute_percentage_error"].mean()) if len(earlier) else float("nan"),
+                        reference_forecasts=len(earlier)))
+    return pd.DataFrame(out, columns=columns).astype(types).sort_values("weeks").reset_index(drop=True)
 
 
 def backtest_table(fits: Mapping[str, FittedModel], fit_table: pd.DataFrame | None, n_origins: int, spacing: int,

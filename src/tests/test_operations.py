@@ -253,8 +253,9 @@ def test_backtest_refits_forecast_the_weeks_after_each_origin(runs):
     assert rows["absolute_percentage_error"].mean() < 0.1  # a simulated market with 2-4% noise
     by_h = bt.error_by_horizon(rows.assign(market="aa"))
     assert by_h["horizon_weeks"].tolist() == [1, 2, 3, 4, 5, 6] and by_h["forecasts"].tolist() == [3, 3, 3, 3, 2, 2]
-    mape, weeks, origin = bt.newest_weeks_error(rows)
-    assert weeks == 4 and origin == fm.data.weeks[n - 4]
+    windows = bt.recent_windows(rows)
+    assert windows["weeks"].tolist() == [4] and windows["origin"].iloc[0] == fm.data.weeks[n - 4]  # 8, 12 stop short
+    assert windows["reference_forecasts"].iloc[0] == 8  # horizons 1-4 of the two earlier origins
 
 
 def test_backtest_refits_leave_a_refresh_prior_out():
@@ -288,14 +289,33 @@ def test_forecast_drift_fires_only_well_above_the_usual_out_of_sample_error():
     assert alert.severity == "warning" and alert.value == pytest.approx(0.09)
     assert "newest 4 weeks" in alert.message
     assert "2.2 times the error of the same forecasts on earlier weeks (4.0%)" in alert.message
-    assert "above the model's out-of-sample error (holdout 4.0% and cross-validation 5.0%)" in alert.message
+    assert "the build's holdout 4.0% and cross-validation 5.0% include these weeks" in alert.message
     [alert] = al.forecast_drift("aa", backtest_rows([0.2] * 4), checks())
     assert alert.severity == "critical"
-    # twice a tiny error is not news; nor is an error the holdout already shows
+    # twice a tiny error is not news
     assert al.forecast_drift("aa", backtest_rows([0.02] * 4, earlier=0.008), checks(0.005, 0.008)) == []
-    assert al.forecast_drift("aa", backtest_rows([0.12] * 4), checks(holdout=0.13)) == []
     # an anomaly in the newest weeks inflates the holdout too: the earlier weeks are the reference
     assert al.forecast_drift("aa", backtest_rows([0.2] * 4), checks(holdout=0.09))[0].severity == "critical"
+
+
+def test_forecast_drift_looks_at_every_window_of_newest_weeks():
+    # a change 8 weeks ago: the newest 4 weeks look normal to a fit that has seen the first 4 changed weeks,
+    # the 8-week window does not
+    weeks = pd.date_range("2025-01-06", periods=16, freq="W-MON")
+    rows = pd.concat([
+        pd.DataFrame({"origin_week_start_date": weeks[0], "week_start_date": weeks[0:8], "horizon_weeks": range(1, 9),
+                      "absolute_percentage_error": 0.03}),
+        pd.DataFrame({"origin_week_start_date": weeks[8], "week_start_date": weeks[8:16], "horizon_weeks": range(1, 9),
+                      "absolute_percentage_error": 0.15}),
+        pd.DataFrame({"origin_week_start_date": weeks[12], "week_start_date": weeks[12:16], "horizon_weeks": range(1, 5),
+                      "absolute_percentage_error": 0.05}),
+    ], ignore_index=True)
+    windows = bt.recent_windows(rows)
+    assert windows["weeks"].tolist() == [4, 8]
+    # the 4-week window's reference includes the changed weeks 8..11 (horizons 1-4 of the origin 8 weeks back)
+    assert windows["reference"].tolist() == pytest.approx([(4 * 0.03 + 4 * 0.15) / 8, 0.03])
+    [alert] = al.forecast_drift("aa", rows, checks())
+    assert "newest 8 weeks" in alert.message and alert.severity == "critical"
 
 
 def history_frame(roi: dict[str, tuple[float, float, float]], as_of: str = "2025-01-05", **extra) -> pd.DataFrame:
