@@ -14,7 +14,7 @@ values from these tables. The additions:
   and Canada cannot;
 * a run history of two runs: a first build as of ``EARLIER_AS_OF`` (only what the run history needs), then
   the full build; and, for the alerts, a channel Canada started in its last five weeks (``podcast``, new since
-  the earlier run) and a last Canadian week whose revenue is half again what it was (far outside the
+  the earlier run) and two last Canadian weeks whose revenue is half again what it was (far outside the
   prediction interval, and a forecast of the newest weeks much worse than usual).
 
 About 30 s on 2 cores, plus about 20 s for the earlier run. ``python -m dashboard.tests.demo_warehouse
@@ -58,7 +58,10 @@ NEW_CHANNEL = "podcast"
 NEW_CHANNEL_SPEND = [
     f"{week:%Y-%m-%d},ca,{NEW_CHANNEL},shows,6000.00,CAD,0" for week in pd.date_range("2025-11-24", periods=5, freq="W-MON")
 ]
-ANOMALY = ("2025-12-28,ca,514923.58,CAD", "2025-12-28,ca,772385.37,CAD")  # the last Canadian week, revenue x 1.5
+ANOMALY = [  # the last two Canadian weeks, revenue x 1.5
+    ("2025-12-21,ca,457511.95,CAD", "2025-12-21,ca,686267.93,CAD"),
+    ("2025-12-28,ca,514923.58,CAD", "2025-12-28,ca,772385.37,CAD"),
+]
 
 
 def _append(path: Path, lines: list[str]) -> None:
@@ -89,8 +92,10 @@ def write_raw(folder: Path) -> Path:
     _append(folder / "raw_media_spend.csv", SPEND_DEFECTS + spend + NEW_CHANNEL_SPEND)
     raw_sales = folder / "raw_sales.csv"
     text = raw_sales.read_text()
-    assert text.count(ANOMALY[0]) == 1, "the demo's last Canadian week changed: update ANOMALY"
-    raw_sales.write_text(text.replace(ANOMALY[0], ANOMALY[1]))
+    for before, after in ANOMALY:
+        assert text.count(before) == 1, "the demo's last Canadian weeks changed: update ANOMALY"
+        text = text.replace(before, after)
+    raw_sales.write_text(text)
     _append(raw_sales, SALES_DEFECTS + sales)
     _append(folder / "raw_controls.csv", controls)
     _append(folder / "raw_lift_tests.csv", [LIFT_TEST])
