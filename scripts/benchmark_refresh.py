@@ -1,6 +1,6 @@
 """Benchmark refresh stability and change detection against known truth (not part of the test suite).
 
-    .venv/bin/python scripts/benchmark_refresh.py [--seeds 6] [--origins 104 120 136] [--weight 0.5] [--quick]
+    .venv/bin/python scripts/benchmark_refresh.py [--seeds 6] [--origins 104 120 136] [--weight 0.25] [--quick]
                                                   [--stability-only]
 
 Stability. For each seed (the demo generator draws its own truth per seed) and each N, the market is fitted on
@@ -177,7 +177,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=6)
     ap.add_argument("--origins", type=int, nargs="+", default=[104, 120, 136])
-    ap.add_argument("--weight", type=float, default=0.5, help="refresh_prior_weight")
+    ap.add_argument("--weight", type=float, default=0.25, help="refresh_prior_weight")
     ap.add_argument("--factors", type=float, nargs="+", default=[0.0, 2.0])
     ap.add_argument("--quick", action="store_true", help="2 seeds, one N")
     ap.add_argument("--stability-only", action="store_true", help="skip the change scenarios")

@@ -24,7 +24,7 @@ class OperationsSettings:
     """The operations vars (README "Operating the model" explains each)."""
 
     refresh_from_previous_run: bool = False  # the previous run's posterior, tempered, becomes the prior
-    refresh_prior_weight: float = 0.5  # a in the power prior: the previous run's data count (1 + a) times
+    refresh_prior_weight: float = 0.25  # a in the power prior: the previous run's data count (1 + a) times
     backtest_origins: int = 6  # past origins refitted in each build (0 = no backtest)
     backtest_spacing_weeks: int = 4  # weeks between two origins; the newest origin is this many weeks back
     backtest_horizon_weeks: int = 13  # weeks each origin forecasts (fewer when the data end sooner)

@@ -21,8 +21,8 @@ was fitted with N(m_p, s_p^2) and this run's configured prior N(m_0, s_0^2)::
 The configured prior is counted once, the previous data 1 + a times (a = var ``refresh_prior_weight``,
 0..1; a = 0 is the plain refit). Subtracting the previous run's own prior (s_p, which may itself have
 been a refresh prior) keeps the chain from compounding: each refresh carries a share a of the latest
-run's data information only, never of older refresh priors. With a = 0.5 a parameter the data pin down
-gets an interval about 1/sqrt(1.5) = 0.82 times as wide as the plain refit's at most; one the data say
+run's data information only, never of older refresh priors. With a = 0.25 a parameter the data pin down
+gets an interval about 1/sqrt(1.25) = 0.89 times as wide as the plain refit's at most; one the data say
 little about (l near 0) keeps its configured prior. Marginal variances (the diagonal of the Laplace
 covariance) understate the information of correlated parameters, so the prior errs on the weak side.
 Parameters are matched by channel and full name, and only when the channel's adstock and saturation
