@@ -8,7 +8,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-refresh docs contracts-doc dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-scale benchmark-challenger benchmark-refresh docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,23 @@ benchmark-staging: setup
 benchmark-build: setup
 	$(BIN)/python scripts/benchmark_build.py
 
+## benchmark-peers: ours vs PyMC-Marketing (and Meridian) on simulated + public truth; hours; peers in own venvs,
+## cached in benchmarks/results/cache. Options: make benchmark-peers PEERS_ARGS="--quick" (--seeds N, --generators ...,
+## --systems ..., --refit-peers)
+benchmark-peers: setup
+	$(BIN)/python scripts/benchmark_peers.py $(PEERS_ARGS)
+
+## benchmark-challenger: challenger warning rates, synergy and time-varying recovery on generator data (not a test)
+benchmark-challenger: setup
+	$(BIN)/python scripts/benchmark_challenger.py
+
+## benchmark-pooling: per-market ROI error with partial pooling vs independent fits (20 markets, 5 seeds)
+benchmark-pooling: setup
+	$(BIN)/python scripts/benchmark_pooling.py
+
+## benchmark-scale: the whole dbt build on 10, 100 and 1,000 generated markets (wall time, peak memory, per market)
+benchmark-scale: setup
+	$(BIN)/python scripts/benchmark_scale.py
 ## benchmark-refresh: refresh stability (ROI leaving the previous interval) and change detection against known truth
 benchmark-refresh: setup
 	$(BIN)/python scripts/benchmark_refresh.py

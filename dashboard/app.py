@@ -3,7 +3,7 @@
 Reads only what dashboard/reads.py declares (public marts of docs/contracts.md), from the DuckDB file
 in MMM_DUCKDB_PATH (default warehouse/mmm.duckdb), opened read-only; it never refits the model. Each
 section is a page with its own URL: / (overview), /channels, /response-curves, /budget, /data-quality,
-/experiments, /monitoring.
+/experiments, /experiment-plan, /challenger, /monitoring.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ page = st.navigation(
         st.Page(SECTIONS_DIR / "budget.py", title="Budget", icon=":material/payments:", url_path="budget"),
         st.Page(SECTIONS_DIR / "data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
         st.Page(SECTIONS_DIR / "experiments.py", title="Experiments", icon=":material/science:", url_path="experiments"),
+        st.Page(
+            SECTIONS_DIR / "experiment_plan.py",
+            title="Experiment planner",
+            icon=":material/labs:",
+            url_path="experiment-plan",
+        ),
+        st.Page(SECTIONS_DIR / "challenger.py", title="Challenger", icon=":material/compare_arrows:", url_path="challenger"),
         st.Page(SECTIONS_DIR / "monitoring.py", title="Monitoring", icon=":material/history:", url_path="monitoring"),
     ]
 )

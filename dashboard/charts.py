@@ -151,7 +151,9 @@ def spend_vs_contribution_share(summary: pd.DataFrame) -> alt.Chart:
         var_name="measure",
         value_name="share",
     )
-    data["measure"] = data["measure"].map({"spend_share": "Share of spend", "contribution_share": "Share of contribution"})
+    data["measure"] = data["measure"].map(
+        {"spend_share": "Share of spend", "contribution_share": "Share of contribution"}
+    )
     return (
         alt.Chart(data)
         .mark_bar()
@@ -190,7 +192,9 @@ def roi_whiskers(summary: pd.DataFrame, value: str, lower: str, upper: str, titl
         .mark_rule(strokeWidth=2, color=FITTED_COLOR)
         .encode(y=y, x=alt.X("lower:Q", title=f"{title} (revenue per $1 of spend)"), x2="upper:Q", tooltip=tooltip)
     )
-    points = alt.Chart(data).mark_point(filled=True, size=90, color=FITTED_COLOR).encode(y=y, x="value:Q", tooltip=tooltip)
+    points = (
+        alt.Chart(data).mark_point(filled=True, size=90, color=FITTED_COLOR).encode(y=y, x="value:Q", tooltip=tooltip)
+    )
     breakeven = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4], color="#dc2626").encode(x="x:Q")
     return alt.layer(breakeven, whiskers, points).properties(title=title, height=110 + 50 * len(summary))
 
@@ -332,7 +336,9 @@ def lift_comparison(lift: pd.DataFrame, z: float) -> alt.LayerChart:
     data = pd.concat([measured, predicted], ignore_index=True)
     order = ["Measured (experiment)", "Predicted (model)"]
     y = alt.Y("experiment:N", title=None, axis=alt.Axis(labelLimit=320))
-    color = alt.Color("source:N", title=None, sort=order, scale=alt.Scale(domain=order, range=[ACTUAL_COLOR, FITTED_COLOR]))
+    color = alt.Color(
+        "source:N", title=None, sort=order, scale=alt.Scale(domain=order, range=[ACTUAL_COLOR, FITTED_COLOR])
+    )
     tooltip = [
         alt.Tooltip("experiment:N", title="Experiment"),
         alt.Tooltip("source:N", title=""),
@@ -354,7 +360,9 @@ def lift_comparison(lift: pd.DataFrame, z: float) -> alt.LayerChart:
         )
     )
     points = (
-        alt.Chart(data).mark_point(filled=True, size=90).encode(y=y, yOffset=offset, x="lift:Q", color=color, tooltip=tooltip)
+        alt.Chart(data)
+        .mark_point(filled=True, size=90)
+        .encode(y=y, yOffset=offset, x="lift:Q", color=color, tooltip=tooltip)
     )
     return alt.layer(rules, points).properties(title="Measured vs predicted lift", height=120 + 80 * len(lift))
 
@@ -445,4 +453,64 @@ def error_by_horizon(by_horizon: pd.DataFrame) -> alt.Chart:
             ],
         )
         .properties(title="Forecast error by horizon", height=260)
+    )
+
+
+def challenger_response(curves: pd.DataFrame, title: str) -> alt.LayerChart:
+    """One channel: the MMM's expected curve with its band next to the challenger's implied curve."""
+    x = alt.X("weekly_spend:Q", title="Weekly spend", axis=MONEY_AXIS)
+    mmm = curves[curves["model"] == "MMM (expected)"]
+    band = (
+        alt.Chart(mmm)
+        .mark_area(opacity=0.15, color=FITTED_COLOR)
+        .encode(x=x, y=alt.Y("mmm_lower:Q", title="Weekly revenue", axis=MONEY_AXIS), y2="mmm_upper:Q")
+    )
+    lines = (
+        alt.Chart(curves)
+        .mark_line()
+        .encode(
+            x=x,
+            y="revenue:Q",
+            color=alt.Color(
+                "model:N",
+                title=None,
+                scale=alt.Scale(domain=["MMM (expected)", "Challenger (implied)"], range=[FITTED_COLOR, HOLDOUT_COLOR]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "model:N",
+                legend=None,
+                scale=alt.Scale(domain=["MMM (expected)", "Challenger (implied)"], range=[[1, 0], [6, 3]]),
+            ),
+            tooltip=[
+                alt.Tooltip("model:N", title=""),
+                alt.Tooltip("weekly_spend:Q", title="Weekly spend", format=MONEY_TOOLTIP),
+                alt.Tooltip("revenue:Q", title="Weekly revenue", format=MONEY_TOOLTIP),
+            ],
+        )
+    )
+    return alt.layer(band, lines).properties(title=title, height=300)
+
+
+def challenger_importance(frame: pd.DataFrame) -> alt.Chart:
+    """Mean |SHAP| per feature (channels coloured, baseline terms grey)."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=list(frame["label"]), title=None),
+            x=alt.X("shap_mean_abs:Q", title="Mean |SHAP| per week", axis=MONEY_AXIS),
+            color=alt.Color(
+                "feature_type:N",
+                title=None,
+                scale=alt.Scale(domain=["channel", "baseline"], range=[FITTED_COLOR, BASELINE_COLORS[0]]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Feature"),
+                alt.Tooltip("shap_mean_abs:Q", title="Mean |SHAP|", format=MONEY_TOOLTIP),
+                alt.Tooltip("permutation_importance:Q", title="Permutation importance", format=MONEY_TOOLTIP),
+            ],
+        )
+        .properties(height=HEIGHT)
     )

@@ -1,11 +1,11 @@
-"""Budget: current vs optimal weekly allocation, revenue change, binding bounds, scenarios, target
-budgets, and a what-if budget re-split live from the stored response curves."""
+"""Budget: current vs optimal weekly allocation, revenue change, binding bounds, scenarios, the next quarter's
+plans forecast week by week, target budgets, and a what-if budget re-split live from the stored response curves."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, reoptimize, ui
+from dashboard import charts, plan_forecast_ui, reoptimize, ui
 from dashboard.views import budget as view
 from dashboard.views.common import market_label
 
@@ -29,6 +29,8 @@ st.subheader("Scenarios")
 scenarios = ui.table_for_market("fct_scenarios", market, stop=False)
 if scenarios is not None:
     st.dataframe(view.scenarios_table(scenarios), hide_index=True, width="stretch")
+
+plan_forecast_ui.render(market, labels)
 
 st.subheader("Target budgets")
 target_result = ui.load("fct_target_budget")

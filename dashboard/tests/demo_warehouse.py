@@ -6,12 +6,14 @@ file. Nothing is hand-made: every table is what the pipeline writes, and the tes
 values from these tables. The additions:
 
 * raw rows the data layer quarantines (negative spend, unknown currency, dates after ``as_of_date``);
-* a market ``mx`` with 30 weeks of history (fewer than ``min_weeks_required``: not modeled, a
+* a market ``mx`` with 20 weeks of history (fewer than ``min_weeks_pooled``: not modeled, a
   'market_not_fitted' check) and no sales in 20 of them (a failed non-critical Great Expectation);
 * a lift test on Canada's paid search measuring less than the model predicts (a positive z-score: the
   model is too high);
 * target modes: ``target_mroi`` for every market, and a ``target_revenue_weekly`` that the US can reach
   and Canada cannot;
+* the plan forecast's target: ``plan_target_growth`` +15% on the same weeks last year (the spend plan and the
+  control plan are the shipped seeds).
 * a run history of two runs: a first build as of ``EARLIER_AS_OF`` (only what the run history needs), then
   the full build; and, for the alerts, a channel Canada started in its last five weeks (``podcast``, new since
   the earlier run) and two last Canadian weeks whose revenue is half again what it was (far outside the
@@ -38,13 +40,14 @@ DEMO = ROOT / "data" / "demo"
 RAW_FILES = ("raw_media_spend", "raw_sales", "raw_controls", "raw_fx_rates", "raw_lift_tests", "raw_holidays")
 AS_OF = "2026-01-31"
 SMALL_MARKET = "mx"
-SMALL_MARKET_WEEKS = 30
-SMALL_MARKET_WEEKS_WITHOUT_SALES = 20
+SMALL_MARKET_WEEKS = 20  # below min_weeks_pooled (26): not modeled even through the pool
+SMALL_MARKET_WEEKS_WITHOUT_SALES = 18  # > 5% of all weeks: fails the non-critical "revenue > 0 in 95% of weeks"
 LIFT_TEST = "lt_ca_search_20250707,ca,search,2025-07-07,2025-08-03,60000.00,10000.00,USD"
 VARS = {
     "as_of_date": AS_OF,
     "target_mroi": 1.5,
     "target_revenue_weekly": {"us": 300000, "ca": 1000000},
+    "plan_target_growth": 0.15,  # the plan forecast's target mode (the shipped seeds give the spend plan)
 }
 SPEND_DEFECTS = [
     "2024-03-05,us,search,brand,-50.00,USD,10",  # negative_spend

@@ -267,6 +267,37 @@ def test_budget_input_reoptimises(server: str, page, tables) -> None:
     _screenshot(page, "8_budget_what_if.png")
 
 
+def test_experiment_planner_and_next_quarter_render(server: str, page, tables) -> None:
+    """The experiment planner page and the Budget page's next-quarter block in Chromium (texts from the tables)."""
+    first = tables["fct_fitted_revenue"].groupby("market")["actual_revenue"].sum().idxmax()
+    plan = tables["fct_experiment_plan"]
+    plan = plan[(plan["market"] == first) & plan["is_recommended"]]
+    names = dict(zip(tables["fct_channel_summary"]["channel"], tables["fct_channel_summary"]["display_name"]))
+    best = plan[plan["is_testable"]].sort_values("priority_rank").iloc[0]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/experiment-plan")
+    texts = ["Next test:", "Did the model predict the lift tests before seeing them?", "Before seeing them, the model predicted"]
+    if not plan["is_testable"].all():
+        texts.append("Cannot be tested usefully with the markets available")
+    _wait_for_section(page, "Experiment planner", 1, texts)
+    body = _body(page)
+    assert names[best["channel"]] in body and fmt.money(best["expected_lift"]) in body
+    _screenshot(page, "9_experiment_plan.png")
+    summary = tables["fct_plan_summary"]
+    row = summary[(summary["market"] == first) & (summary["plan_name"] == "spend_plan")].iloc[0]
+    page.goto(f"{server}/budget")
+    _wait_for_section(page, "Budget", 3, ["Next quarter: plans forecast week by week", "Under your spend plan"])
+    body = _body(page)
+    assert fmt.money(row["expected_revenue"]) in body
+    _screenshot(page, "10_budget_next_quarter.png")
+    # pick the optimized plan: its figures replace the spend plan's
+    optimized = summary[(summary["market"] == first) & (summary["plan_name"] == "optimized")].iloc[0]
+    page.set_viewport_size(VIEWPORT)
+    page.get_by_text("Optimized split of the budget", exact=True).first.click()
+    _wait_for_section(page, "Budget", 3, ["Under optimized split of the budget"])
+    assert fmt.money(optimized["expected_revenue"]) in _body(page)
+    assert not errors, f"JavaScript errors: {errors}"
 def test_monitoring_shows_the_alerts_of_a_market_in_chromium(server: str, page, tables) -> None:
     alerts = tables["fct_alerts"]
     [market] = alerts.loc[alerts["severity"] == "critical", "market"].unique()
@@ -276,4 +307,4 @@ def test_monitoring_shows_the_alerts_of_a_market_in_chromium(server: str, page, 
     body = _body(page)
     for message in critical:
         assert message.split(":")[0] in body
-    _screenshot(page, f"9_monitoring_{market}.png")
+    _screenshot(page, f"11_monitoring_{market}.png")

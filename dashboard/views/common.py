@@ -21,6 +21,9 @@ class Figure:
     delta: str | None = None
 
 
+NATIONAL = "national"  # market of the rows that add all markets up (fct_channel_summary, fct_response_curves)
+
+
 def markets(
     fitted: pd.DataFrame | None,
     others: list[pd.DataFrame | None],
@@ -28,18 +31,19 @@ def markets(
 ) -> list[str]:
     """Markets to choose from: those in fct_fitted_revenue, biggest actual revenue first, then the other
     markets of the output tables (alphabetically), then markets only the checks know (a market that
-    could not be modeled: 'market_not_fitted')."""
-    found: list[str] = []
+    could not be modeled: 'market_not_fitted'). The 'national' rows (all markets added up) are not a market
+    to choose: they are shown next to a market's own figures where a section has them."""
+    found: list[str] = [NATIONAL]  # never offered as a market
     if fitted is not None and not fitted.empty:
         by_revenue = fitted.groupby("market")["actual_revenue"].sum().sort_values(ascending=False, kind="stable")
         found += [str(m) for m in by_revenue.index]
     for frame in others:
         if frame is not None and not frame.empty:
             found += [m for m in sorted(frame["market"].dropna().astype(str).unique()) if m not in found]
-    if found and diagnostics is not None and not diagnostics.empty:
+    if len(found) > 1 and diagnostics is not None and not diagnostics.empty:
         not_fitted = diagnostics.loc[diagnostics["check_name"] == NOT_FITTED_CHECK, "market"].astype(str)
         found += [m for m in sorted(not_fitted.unique()) if m not in found]
-    return found
+    return found[1:]
 
 
 def not_fitted_message(diagnostics: pd.DataFrame | None, market: str | None) -> str | None:

@@ -1,14 +1,15 @@
--- Public mart over mmm_channel_summary: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the channel_summary rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_channel_summary') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'channel_summary'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

@@ -1,5 +1,6 @@
 -- Public mart: every check per market in one schema, the data-sufficiency checks of the SQL layer
--- (category 'data') and the engine's checks (mmm_model_checks). Columns: _marts__models.yml.
+-- (category 'data'), the engine's checks (mmm_market_outputs) and the challenger's check row (mmm_challenger,
+-- record_type 'check'). Columns: _marts__models.yml.
 with data_checks as (
 
     select * from {{ ref('mmm_data_sufficiency') }}
@@ -8,7 +9,15 @@ with data_checks as (
 
 model_checks as (
 
-    select * from {{ ref('mmm_model_checks') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'model_checks'
+
+),
+
+challenger_checks as (
+
+    select * from {{ ref('mmm_challenger') }}
+    where record_type = 'check'
 
 ),
 
@@ -37,6 +46,19 @@ unioned as (
         status,
         message
     from model_checks
+
+    union all
+
+    select
+        market,
+        check_name,
+        channel,
+        category,
+        value,
+        threshold,
+        status,
+        message
+    from challenger_checks
 
 ),
 

@@ -1,14 +1,15 @@
--- Public mart over mmm_fit_parameters: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the fit_parameters rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_fit_parameters') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'fit_parameters'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

@@ -1,14 +1,15 @@
--- Public mart over mmm_fitted_revenue: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the fitted_revenue rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_fitted_revenue') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'fitted_revenue'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

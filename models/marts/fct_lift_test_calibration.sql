@@ -1,14 +1,15 @@
--- Public mart over mmm_lift_test_calibration: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the lift_test_calibration rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_lift_test_calibration') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'lift_test_calibration'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

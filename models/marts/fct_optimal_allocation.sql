@@ -1,14 +1,15 @@
--- Public mart over mmm_optimal_allocation: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the optimal_allocation rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_optimal_allocation') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'optimal_allocation'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

@@ -1,14 +1,15 @@
--- Public mart over mmm_response_curves: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the response_curves rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_response_curves') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'response_curves'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

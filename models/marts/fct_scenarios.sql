@@ -1,14 +1,15 @@
--- Public mart over mmm_scenarios: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the scenarios rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_scenarios') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'scenarios'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

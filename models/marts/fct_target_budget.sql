@@ -1,14 +1,15 @@
--- Public mart over mmm_target_budget: its columns and types are declared once, in _marts__models.yml.
-with source as (
+-- Public mart: the target_budget rows of mmm_market_outputs; its columns and types are declared once, in _marts__models.yml.
+with outputs as (
 
-    select * from {{ ref('mmm_target_budget') }}
+    select * from {{ ref('mmm_market_outputs') }}
+    where output = 'target_budget'
 
 ),
 
 final as (
 
     select{{ mmm_contract_columns() }}
-    from source
+    from outputs
 
 )
 

@@ -3,7 +3,7 @@
 {%- set names = [
     'holdout_weeks', 'interval_level', 'seasonality_order', 'random_seed', 'allocation_lookback_weeks',
     'budget_weekly', 'optimizer_min_multiplier', 'optimizer_max_multiplier', 'target_revenue_weekly',
-    'target_mroi', 'min_weeks_required', 'reporting_currency', 'cv_folds'
+    'target_mroi', 'min_weeks_required', 'reporting_currency', 'cv_folds', 'pooling', 'min_weeks_pooled'
 ] %}
 
 with settings as (

@@ -26,5 +26,7 @@ def model(dbt, session):
         frame(dbt.ref("int_lift_tests_converted")),
         frame(dbt.ref("mmm_data_sufficiency")),
         settings,
+        frame(dbt.ref("channel_interactions")),  # optional synergy terms (mmm.synergy); empty seed = off
+        frame(dbt.ref("channel_time_varying")),  # optional drifting effects (mmm.time_varying); empty seed = off
         market_specs=hook,
     )

@@ -12,6 +12,7 @@ def model(dbt, session):
     from mmm import history
     from mmm.dbt_io import frame, run_settings
     from mmm.operations import OperationsSettings
+    from mmm.outputs import output_table
 
     context = frame(dbt.ref("mmm_run_context")).iloc[0]
     settings_table = frame(dbt.ref("mmm_run_settings"))
@@ -32,8 +33,9 @@ def model(dbt, session):
                                                frame(dbt.ref("int_lift_tests_converted")), settings_table, operations)
     previous = frame(dbt.ref("mmm_previous_posterior"))
     prior_runs = dict(zip(previous["market"], previous["run_id"])) if len(previous) else {}
+    outputs = frame(dbt.ref("mmm_market_outputs"))
     rows = history.history_rows(
-        context, frame(dbt.ref("mmm_fit")), frame(dbt.ref("mmm_channel_summary")),
-        frame(dbt.ref("mmm_optimal_allocation")), frame(dbt.ref("mmm_model_checks")), model_input, fingerprints,
+        context, frame(dbt.ref("mmm_fit")), output_table(outputs, "channel_summary"),
+        output_table(outputs, "optimal_allocation"), output_table(outputs, "model_checks"), model_input, fingerprints,
         existing=existing, prior_runs=prior_runs, interval_level=run_settings(settings_table).interval_level)
     return history.typed(rows)

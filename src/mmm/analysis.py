@@ -109,10 +109,10 @@ class FittedModel:
     @cached_property
     def posterior(self) -> PosteriorSample:
         """The media model at every posterior draw (computed once, on first use)."""
-        evaluations = [self.problem.media(zd) for zd in self.result.draws]
         mm = self.problem.media_model
-        return PosteriorSample(np.array([m for m, _ in evaluations]), np.array([b for _, b in evaluations]),
-                               mm.channel_parameters(self.result.draws), mm.saturation_parameters(self.result.draws))
+        media, beta = mm.media_draws(self.result.draws)
+        return PosteriorSample(media, beta, mm.channel_parameters(self.result.draws),
+                               mm.saturation_parameters(self.result.draws))
 
     def baseline_coefficients(self, media: np.ndarray | None = None) -> np.ndarray:
         """Baseline coefficients given the channels' weekly effects (default: at the MAP)."""
@@ -134,10 +134,15 @@ def current_weekly_spend(fm: FittedModel, lookback_weeks: int) -> np.ndarray:
 def response(fm: FittedModel, ci: int, with_draws: bool = False) -> ParametricResponse:
     """Steady-state response of channel ``ci``: at the MAP, or with one curve per posterior draw."""
     kind = fm.specs[ci].saturation_kind
+    drift = ci in fm.problem.layout.drift  # a drifting channel's curve is at its last week's effectiveness
     if not with_draws:
         params = fm.problem.media_model.saturation_parameters(fm.result.z)[ci]
-        return ParametricResponse(float(fm.beta[ci]), kind, params)
+        scale = fm.problem.media_model.effectiveness(fm.result.z)[-1, ci] if drift else 1.0
+        return ParametricResponse(float(fm.beta[ci]) * scale if drift else float(fm.beta[ci]), kind, params)
     post = fm.posterior
+    if drift:
+        last = np.array([fm.problem.media_model.effectiveness(zd)[-1, ci] for zd in fm.result.draws])
+        return ParametricResponse(post.beta[:, ci] * last, kind, post.saturation[ci])
     return ParametricResponse(post.beta[:, ci], kind, post.saturation[ci])
 
 

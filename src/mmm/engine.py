@@ -72,17 +72,20 @@ def posterior_draws(z: np.ndarray, cov: np.ndarray, n: int, seed: int) -> np.nda
 
 
 def fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig = FitConfig(),
-               market: str = "market") -> FitResult:
+               market: str = "market", min_train_weeks: int | None = None) -> FitResult:
     """Fit one market with uncertainty. Raises InsufficientDataError when no fit is possible.
 
-    BLAS runs single-threaded during the fit: its matrices are tiny, and thread hand-offs made the fit
-    several times slower on a 2-core machine.
+    ``min_train_weeks``: weeks needed beyond the baseline's terms; by default 10 plus one per media
+    parameter (a market fitted through a pool of markets, whose priors carry the media parameters, may
+    need fewer). BLAS runs single-threaded during the fit: its matrices are tiny, and thread hand-offs
+    made the fit several times slower on a 2-core machine.
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_market(data, specs, config, market)
+        return _fit_market(data, specs, config, market, min_train_weeks)
 
 
-def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfig, market: str) -> FitResult:
+def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfig, market: str,
+                min_train_weeks: int | None = None) -> FitResult:
     t0 = time.perf_counter()
     fingerprint = input_fingerprint(data, requested, config)
     rows = ck.revenue_checks(data.revenue)
@@ -96,9 +99,10 @@ def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfi
     problem = prepare_problem(data, specs, config, terms)  # every week: the reported model
     n_train = int(problem.train.sum())
     n_params = problem.baseline.design.shape[1] + problem.layout.size
-    if n_train < n_params + 10:
+    needed = n_params + 10 if min_train_weeks is None else problem.baseline.design.shape[1] + min_train_weeks
+    if n_train < needed:
         raise InsufficientDataError(f"{n_train} training weeks for {n_params} parameters; at least "
-                                    f"{n_params + 10} weeks are needed")
+                                    f"{needed} weeks are needed")
     best = fit_map(problem, config)
     weights = None
     if config.huber_c is not None:  # robust to outlier weeks: Huber weights by iterative reweighting

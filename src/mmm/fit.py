@@ -61,6 +61,15 @@ class FitConfig:
     priors: dict[str, Prior] = field(default_factory=dict)  # overrides of a form's default prior, by full name
     huber_c: float | None = 3.0  # weeks beyond this many robust sds get Huber weights (None: plain Gaussian)
     robust_iterations: int = 4  # reweighting rounds
+    # optional media terms, off by default (empty): ((channel, knots, step_sd), ...) lets a channel's effect drift
+    # (mmm.time_varying); ((channel_a, channel_b, prior_sd), ...) adds a synergy term per pair (mmm.synergy)
+    time_varying: tuple = ()
+    interactions: tuple = ()
+
+    def __post_init__(self) -> None:
+        # stored results give lists: keep hashable, comparable tuples
+        object.__setattr__(self, "time_varying", tuple((str(c), int(k), float(sd)) for c, k, sd in self.time_varying))
+        object.__setattr__(self, "interactions", tuple((str(a), str(b), float(sd)) for a, b, sd in self.interactions))
 
     @classmethod
     def from_settings(cls, settings: RunSettings, **overrides) -> FitConfig:
@@ -141,7 +150,7 @@ def prepare_problem(data: MarketData, specs: list[ChannelSpec], config: FitConfi
         train[n - holdout_weeks:] = False
     baseline = build_baseline(data.weeks, data.controls, data.holiday_count, config.seasonality_order, train,
                               config.trend)
-    layout = build_layout(specs, config.priors)
+    layout = build_layout(specs, config.priors, config.time_varying, config.interactions)
     names = [s.name for s in specs]
     x = data.spend[names].to_numpy(dtype=float)
     lifts, extra, extra_chan = [], [], []
@@ -161,7 +170,7 @@ def prepare_problem(data: MarketData, specs: list[ChannelSpec], config: FitConfi
     penalty[0, 0] = 0.0
     hat = np.linalg.solve(bt.T @ bt + penalty, bt.T)
     return Problem(np.asarray(data.revenue, float), train, baseline, layout, inputs, lifts, hat, penalty,
-                   MediaModel(layout, inputs), sqrt_w)
+                   MediaModel(layout, inputs, data.weeks), sqrt_w)
 
 
 @dataclass
@@ -187,6 +196,8 @@ def media_derivatives(problem: Problem, z: np.ndarray, media: np.ndarray,
     channel c's parameters, so their change is that parameter's partial derivative. The ROI derivative
     is exact: d m_c / d log roi_c = m_c.
     """
+    if problem.layout.synergy:
+        return _media_derivatives_with_synergy(problem, z, step)
     layout = problem.layout
     c = problem.n_channels
     train = problem.train
@@ -218,6 +229,66 @@ def media_derivatives(problem: Problem, z: np.ndarray, media: np.ndarray,
         mp, _ = problem.media(zp)
         record(entries, chans, (mp - media) / step)
     record(roi_idx, np.arange(c), media)
+    return dtotal, dlift
+
+
+def _media_derivatives_with_synergy(problem: Problem, z: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """``media_derivatives`` when the model has synergy terms (``Layout.synergy``): still one evaluation per slot.
+
+    A synergy term s_ab = kappa_ab rho_ab f_a f_b depends on two channels' parameters, so the slot trick is applied
+    to each channel's own effect and saturated feature f_c (both depend on that channel only), and the terms'
+    derivatives follow by the product rule: d s_ab / d z_(a,j) = kappa_ab rho_ab f_b df_a/dz_(a,j). Lift k of
+    channel c (column k its switched-off copy) is sum_t [own_c - own_k + sum_(pairs c,o) kappa rho (f_c - f_k) f_o].
+    """
+    layout, mm = problem.layout, problem.media_model
+    train = problem.train
+    own, f, _ = mm.parts(z)
+    rho = mm.natural(z)
+    dtotal = np.zeros((layout.size, int(train.sum())))
+    dlift = np.zeros((layout.size, len(problem.lifts)))
+    partners = mm.partners()  # channel -> [(other channel, kappa, entry)]
+    roi_idx = layout.roi_index()
+    is_roi = np.zeros(layout.size, dtype=bool)
+    is_roi[roi_idx] = True
+
+    def lift_own(d_own: np.ndarray, lt) -> float:
+        return float(d_own[:, lt.channel].sum() - d_own[:, lt.column].sum())
+
+    for j in range(layout.slots.shape[0]):
+        chans = np.flatnonzero((layout.slots[j] >= 0) & ~is_roi[np.maximum(layout.slots[j], 0)])
+        if not len(chans):
+            continue
+        entries = layout.slots[j, chans]
+        zp = z.copy()
+        zp[entries] += step
+        own_p, f_p, _ = mm.parts(zp)
+        d_own, d_f = (own_p - own) / step, (f_p - f) / step
+        for c, e in zip(chans, entries):
+            total = d_own[:, c].copy()
+            for o, kappa, se in partners.get(int(c), []):
+                total += kappa * rho[se] * f[:, o] * d_f[:, c]
+            dtotal[e] = total[train]
+            for k, lt in enumerate(problem.lifts):
+                if lt.channel == c:
+                    value = lift_own(d_own, lt)
+                    for o, kappa, se in partners.get(int(c), []):
+                        value += kappa * rho[se] * float(((d_f[:, c] - d_f[:, lt.column]) * f[:, o]).sum())
+                    dlift[e, k] = value
+                else:
+                    for o, kappa, se in partners.get(int(lt.channel), []):
+                        if o == c:
+                            dlift[e, k] += kappa * rho[se] * float(((f[:, lt.channel] - f[:, lt.column]) * d_f[:, c]).sum())
+    for c, e in enumerate(roi_idx):  # own effects scale with roi: d own / d log roi = own
+        dtotal[e] = own[train, c]
+        for k, lt in enumerate(problem.lifts):
+            if lt.channel == c:
+                dlift[e, k] = lift_own(own, lt)
+    for a, b, kappa, e in mm.synergy_terms:  # linear in rho
+        dtotal[e] = kappa * (f[:, a] * f[:, b])[train]
+        for k, lt in enumerate(problem.lifts):
+            for c, o in ((a, b), (b, a)):
+                if lt.channel == c:
+                    dlift[e, k] += kappa * float(((f[:, c] - f[:, lt.column]) * f[:, o]).sum())
     return dtotal, dlift
 
 

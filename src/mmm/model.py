@@ -91,6 +91,12 @@ class Layout:
     slots: np.ndarray  # (n_slots, C)
     prior_mean: np.ndarray
     prior_sd: np.ndarray
+    # optional terms (empty when off): channel index -> its drift entries (mmm.time_varying), and per synergy
+    # term (channel a, channel b, entry of its coefficient) (mmm.synergy)
+    drift: dict[int, list[int]] = field(default_factory=dict)
+    drift_knots: dict[int, int] = field(default_factory=dict)
+    synergy: list[tuple[int, int, int]] = field(default_factory=list)
+
     @property
     def size(self) -> int:
         return len(self.names)
@@ -102,12 +108,27 @@ class Layout:
         return np.array([self.index(c.name, "roi") for c in self.channels])
 
 
-def build_layout(channels: list[ChannelSpec], priors: dict[str, Prior] | None = None) -> Layout:
-    """Entries for every channel's parameters; ``priors`` overrides a form's default prior by full name."""
+IDENTITY_LINK = "identity"  # a signed coefficient (a synergy term's): natural value = z
+
+
+def build_layout(channels: list[ChannelSpec], priors: dict[str, Prior] | None = None, time_varying: tuple = (),
+                 interactions: tuple = ()) -> Layout:
+    """Entries for every channel's parameters; ``priors`` overrides a form's default prior by full name.
+
+    Optional terms (empty = off, and the layout is then exactly the plain model's): ``time_varying``
+    ((channel, knots, step_sd), ...) adds, after the channel's ROI, ``knots - 1`` entries ``effect_drift_k``: the
+    log change of its effectiveness from knot k - 1 to knot k, prior N(0, step_sd) (a random walk);
+    ``interactions`` ((channel_a, channel_b, prior_sd), ...) adds one entry ``synergy_roi`` per pair, owned by
+    no channel (identity link, prior N(0, prior_sd): shrunk toward no synergy). Pairs or drifting channels not
+    modeled in the market are skipped.
+    """
     priors = priors or {}
     names, links, owner, means, sds = [], [], [], [], []
-    n_slots = max(len(c.parameter_names()) for c in channels)
+    index = {c.name: i for i, c in enumerate(channels)}
+    drifting = {index[c]: (int(k), float(sd)) for c, k, sd in time_varying if c in index and int(k) >= 2}
+    n_slots = max(len(c.parameter_names()) + (drifting[i][0] - 1 if i in drifting else 0) for i, c in enumerate(channels))
     slots = -np.ones((n_slots, len(channels)), dtype=int)
+    drift: dict[int, list[int]] = {}
     for ci, ch in enumerate(channels):
         forms = [get_adstock(ch.adstock_kind), get_saturation(ch.saturation_kind)]
         entries = [(full_name(f.component, p.name), p.link, p.prior) for f in forms for p in f.parameters]
@@ -123,7 +144,27 @@ def build_layout(channels: list[ChannelSpec], priors: dict[str, Prior] | None = 
             owner.append(ci)
             means.append(prior.mean)
             sds.append(prior.sd)
-    return Layout(channels, names, np.array(owner), np.array(links), slots, np.array(means), np.array(sds))
+        if ci in drifting:
+            knots, step_sd = drifting[ci]
+            for k in range(1, knots):
+                slots[len(entries) + k - 1, ci] = len(names)
+                drift.setdefault(ci, []).append(len(names))
+                names.append((ch.name, f"effect_drift_{k}"))
+                links.append("log")  # natural value: the effectiveness ratio from knot k - 1 to knot k
+                owner.append(ci)
+                means.append(0.0)
+                sds.append(step_sd)
+    synergy = []
+    for a, b, sd in interactions:
+        if a in index and b in index and a != b:
+            synergy.append((index[a], index[b], len(names)))
+            names.append((f"{a} x {b}", "synergy_roi"))
+            links.append(IDENTITY_LINK)
+            owner.append(-1)
+            means.append(0.0)
+            sds.append(float(sd))
+    return Layout(channels, names, np.array(owner), np.array(links), slots, np.array(means), np.array(sds), drift,
+                  {ci: drifting[ci][0] for ci in drift}, synergy)
 
 
 @dataclass
@@ -155,7 +196,7 @@ class MediaModel:
     (``mmm.transforms``): nothing is re-implemented here.
     """
 
-    def __init__(self, layout: Layout, inputs: MediaInputs):
+    def __init__(self, layout: Layout, inputs: MediaInputs, weeks: pd.DatetimeIndex | None = None):
         self.layout, self.inputs = layout, inputs
         chans = layout.channels
         self.max_lags = np.array([ch.max_lag for ch in chans], dtype=float)
@@ -166,8 +207,21 @@ class MediaModel:
         self.roi_idx = layout.roi_index()
         self.entry_ref = inputs.reference_spend[layout.entry_channel]
         self.entry_lag = self.max_lags[layout.entry_channel]
+        self.identity = np.flatnonzero(layout.links == IDENTITY_LINK)
         self.adstock_groups = self._groups("adstock_kind", get_adstock)
         self.saturation_groups = self._groups("saturation_kind", get_saturation)
+        self.has_terms = bool(layout.drift or layout.synergy)
+        self.synergy_terms: list[tuple[int, int, float, int]] = []  # (channel a, channel b, kappa, entry)
+        if self.has_terms:
+            from mmm.time_varying import knot_basis
+
+            n_train = int(inputs.train.sum())
+            self.drift_basis = {ci: knot_basis(len(inputs.train), n_train, k) for ci, k in layout.drift_knots.items()}
+            f0 = self.features(layout.prior_mean)  # kappa: the pair's spend over sum f_a f_b at the prior centre
+            for a, b, e in layout.synergy:
+                denom = float((f0[inputs.train, a] * f0[inputs.train, b]).sum())
+                spend = float(inputs.train_spend_total[a] + inputs.train_spend_total[b])
+                self.synergy_terms.append((a, b, spend / denom if denom > 0 else 0.0, e))
 
     def _groups(self, attribute: str, lookup) -> list[tuple]:
         chans = self.layout.channels
@@ -184,7 +238,10 @@ class MediaModel:
 
     def natural(self, z: np.ndarray) -> np.ndarray:
         """Natural value of every entry of z (z may be (P,) or draws (D, P))."""
-        return to_natural(z, self.layout.links, self.entry_ref, self.entry_lag)
+        nat = to_natural(z, self.layout.links, self.entry_ref, self.entry_lag)
+        if len(self.identity):
+            nat[..., self.identity] = np.asarray(z, dtype=float)[..., self.identity]
+        return nat
 
     def weights(self, nat: np.ndarray) -> np.ndarray:
         """Normalised lag weights (L + 1, C) of every channel, from natural parameter values (P,)."""
@@ -204,11 +261,64 @@ class MediaModel:
             f[:, cols] = form.apply(adstocked[:, cols], {p: nat[e][pos] for p, e in entries.items()})
         return f
 
+    def effectiveness(self, z: np.ndarray) -> np.ndarray:
+        """w[t, c]: each channel's effectiveness multiplier (1 for a channel without drift; mmm.time_varying)."""
+        w = np.ones((len(self.inputs.train), len(self.layout.channels)))
+        for ci, entries in self.layout.drift.items():
+            w[:, ci] = np.exp(self.drift_basis[ci] @ np.concatenate([[0.0], np.cumsum(np.asarray(z, float)[entries])]))
+        return w
+
+    def parts(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(own effect of every spend column (T, K), saturated feature f (T, K), beta (C,)) with the optional terms.
+
+        own_k = beta_c w_c f_k (c the column's channel), beta_c = roi_c * (training spend of c) / sum_train w_c f_c,
+        so roi_c stays the channel's own ROI over the training weeks whatever its effectiveness path.
+        """
+        f = self.features(z)
+        w = self.effectiveness(z)[:, self.col]
+        c = len(self.layout.channels)
+        fsum = (w * f)[self.inputs.train, :c].sum(axis=0)
+        roi = np.exp(np.asarray(z, float)[self.roi_idx])
+        beta = np.where(fsum > 0, roi * self.inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
+        return f * w * beta[self.col], f, beta
+
+    def partners(self) -> dict[int, list[tuple[int, float, int]]]:
+        """channel -> [(the other channel of a synergy term, kappa, the term's entry)]."""
+        out: dict[int, list[tuple[int, float, int]]] = {}
+        for a, b, kappa, e in self.synergy_terms:
+            out.setdefault(a, []).append((b, kappa, e))
+            out.setdefault(b, []).append((a, kappa, e))
+        return out
+
+    def synergy_effects(self, z: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
+        """s[t, j] = kappa_j rho_j f_a f_b of every synergy term j (T, S)."""
+        f = self.features(z) if f is None else f
+        z = np.asarray(z, float)
+        return np.column_stack([kappa * z[e] * f[:, a] * f[:, b] for a, b, kappa, e in self.synergy_terms]) \
+            if self.synergy_terms else np.zeros((f.shape[0], 0))
+
     def media(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weekly media effect m[t, k] of every spend column, and beta per channel.
 
         beta_c = roi_c * (training spend of c) / (sum over training weeks of f_c).
+
+        With optional terms (``parts``): a synergy term s_ab is split equally between the columns of a and b (each
+        channel's Shapley share of a product term), so the channels' columns still sum to the total media effect;
+        a lift test's switched-off copy of a holds own_off + kappa rho f_off f_b - s_ab / 2, so that the column
+        difference is the lift, the synergy the switched-off weeks lose included.
         """
+        if self.has_terms:
+            own, f, beta = self.parts(z)
+            z = np.asarray(z, float)
+            for a, b, kappa, e in self.synergy_terms:
+                s = kappa * z[e] * f[:, a] * f[:, b]
+                own[:, a] += 0.5 * s
+                own[:, b] += 0.5 * s
+                for k in np.flatnonzero(self.col == a)[1:]:
+                    own[:, k] += kappa * z[e] * f[:, k] * f[:, b] - 0.5 * s
+                for k in np.flatnonzero(self.col == b)[1:]:
+                    own[:, k] += kappa * z[e] * f[:, a] * f[:, k] - 0.5 * s
+            return own, beta
         f = self.features(z)
         c = len(self.layout.channels)
         fsum = f[self.inputs.train, :c].sum(axis=0)
@@ -216,12 +326,44 @@ class MediaModel:
         beta = np.where(fsum > 0, roi * self.inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
         return f * beta[self.col], beta
 
+    def media_draws(self, zs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``media`` for many parameter vectors at once: zs (D, P) -> (media (D, T, K), beta (D, C)).
+
+        Vectorised over the draws (one numpy pass per lag and form instead of one ``media`` call per draw);
+        with optional terms (synergy, drift) it falls back to one call per draw.
+        """
+        zs = np.atleast_2d(np.asarray(zs, dtype=float))
+        if self.has_terms:
+            out = [self.media(z) for z in zs]
+            return np.array([m for m, _ in out]), np.array([b for _, b in out])
+        nat = self.natural(zs)  # (D, P)
+        n_draws, c = len(zs), len(self.layout.channels)
+        lags = self.lags[:, :, None]  # (L + 1, 1, 1)
+        w_all = np.zeros((self.lags.shape[0], n_draws, c))
+        for form, idx, entries, _, _ in self.adstock_groups:
+            w = form.weights({p: nat[:, e] for p, e in entries.items()}, lags, self.max_lags[idx])
+            w = w * self.lag_mask[:, None, idx]
+            w_all[:, :, idx] = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
+        x = self.inputs.spend  # (T, K)
+        w_col = w_all[:, :, self.col]  # (L + 1, D, K)
+        adstocked = w_col[0][:, None, :] * x[None, :, :]
+        for lag in range(1, min(w_col.shape[0], x.shape[0])):
+            adstocked[:, lag:, :] += w_col[lag][:, None, :] * x[None, :-lag, :]
+        f = np.empty_like(adstocked)
+        for form, _, entries, cols, pos in self.saturation_groups:
+            f[:, :, cols] = form.apply(adstocked[:, :, cols], {p: nat[:, e][:, pos][:, None, :] for p, e in entries.items()})
+        fsum = f[:, self.inputs.train, :c].sum(axis=1)  # (D, C)
+        roi = np.exp(zs[:, self.roi_idx])
+        beta = np.where(fsum > 0, roi * self.inputs.train_spend_total / np.where(fsum > 0, fsum, 1.0), 0.0)
+        return f * beta[:, None, self.col], beta
+
     def channel_parameters(self, z: np.ndarray) -> list[dict[str, float | np.ndarray]]:
         """Per channel: {full parameter name: natural value} (arrays of shape (D,) when z is (D, P))."""
         nat = self.natural(z)
         out = [{} for _ in self.layout.channels]
         for i, (channel, name) in enumerate(self.layout.names):
-            out[self.layout.entry_channel[i]][name] = nat[..., i]
+            if self.layout.entry_channel[i] >= 0:  # synergy terms belong to no channel
+                out[self.layout.entry_channel[i]][name] = nat[..., i]
         return out
 
     def saturation_parameters(self, z: np.ndarray) -> list[dict[str, float | np.ndarray]]:

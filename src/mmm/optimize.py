@@ -652,7 +652,8 @@ def _bisect(solve: Callable[[float], AllocationResult], meets: Callable[[Allocat
 
 
 def evaluate_allocation_draws(draw_responses: Sequence[Response], allocation: AllocationResult | ArrayLike,
-                              level: float = 0.9, baseline: ArrayLike | None = None) -> DrawEvaluation:
+                              level: float = 0.9, baseline: ArrayLike | None = None,
+                              interactions: Sequence = ()) -> DrawEvaluation:
     """Posterior summary of the expected weekly revenue of an allocation (see ``DrawEvaluation``).
 
     ``allocation`` is an ``AllocationResult`` (its ``optimal`` is used) or spend per channel. Each
@@ -662,26 +663,32 @@ def evaluate_allocation_draws(draw_responses: Sequence[Response], allocation: Al
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level}")
     x = allocation.optimal if isinstance(allocation, AllocationResult) else np.asarray(allocation, float)
-    draws = _draw_matrix(draw_responses, x)
+    draws = _draw_matrix(draw_responses, x, interactions)
     q = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
     channel_q = np.quantile(draws, q, axis=1)
     total = draws.sum(axis=0)
     total_q = np.quantile(total, q)
     change = np.full(3, np.nan)
     if baseline is not None:
-        diff = total - _draw_matrix(draw_responses, np.asarray(baseline, float)).sum(axis=0)
+        diff = total - _draw_matrix(draw_responses, np.asarray(baseline, float), interactions).sum(axis=0)
         change = np.array([diff.mean(), *np.quantile(diff, q)])
     return DrawEvaluation(level, draws.shape[1], draws.mean(axis=1), channel_q[0], channel_q[1],
                           float(total.mean()), float(total_q[0]), float(total_q[1]), total,
                           float(change[0]), float(change[1]), float(change[2]))
 
 
-def _draw_matrix(responses: Sequence[Response], x: np.ndarray) -> np.ndarray:
-    """(C, D) revenue per channel and draw at spend x (point responses broadcast over draws)."""
+def _draw_matrix(responses: Sequence[Response], x: np.ndarray, interactions: Sequence = ()) -> np.ndarray:
+    """(C, D) revenue per channel and draw at spend x (point responses broadcast over draws); with synergy terms
+    (``mmm.synergy.PairResponse``) each channel also carries half of each term it is part of."""
     values = [np.atleast_1d(np.asarray(r.revenue(float(xc)), dtype=float))
               for r, xc in zip(responses, x, strict=True)]
     sizes = {v.size for v in values if v.size > 1}
     if len(sizes) > 1:
         raise ValueError(f"responses carry different numbers of draws: {sorted(sizes)}")
     n_draws = sizes.pop() if sizes else 1
-    return np.stack([np.broadcast_to(v, (n_draws,)) for v in values])
+    out = np.stack([np.broadcast_to(v, (n_draws,)) for v in values])
+    if interactions:
+        from mmm.synergy import pair_draws
+
+        out = out + pair_draws(interactions, x, len(responses))
+    return out

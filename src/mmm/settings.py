@@ -35,6 +35,8 @@ class RunSettings:
     target_mroi: Budget = None
     min_weeks_required: int = 52
     reporting_currency: str = "USD"
+    pooling: str = "partial"  # 'partial': markets share each channel's centre (2+ markets); 'none': independent fits
+    min_weeks_pooled: int = 26  # a market with fewer than min_weeks_required but at least this many: fitted through the pool
 
     def __post_init__(self) -> None:
         if not 0 < self.interval_level < 1:
@@ -42,6 +44,8 @@ class RunSettings:
         for name in ("holdout_weeks", "cv_folds", "allocation_lookback_weeks", "seasonality_order"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.pooling not in ("partial", "none"):
+            raise ValueError(f"pooling must be 'partial' or 'none', got {self.pooling!r}")
         if not 0 <= self.optimizer_min_multiplier <= self.optimizer_max_multiplier:
             raise ValueError("optimizer_min_multiplier must be between 0 and optimizer_max_multiplier")
 
@@ -72,7 +76,7 @@ class RunSettings:
 
 
 _INTS = {"holdout_weeks", "cv_folds", "seasonality_order", "random_seed", "allocation_lookback_weeks",
-         "min_weeks_required"}
+         "min_weeks_required", "min_weeks_pooled"}
 _FLOATS = {"interval_level", "optimizer_min_multiplier", "optimizer_max_multiplier"}
 
 
@@ -83,7 +87,7 @@ def _coerce(name: str, value: Any) -> Any:
         return float(value)
     if isinstance(value, Mapping):
         return {str(k): (None if v is None else float(v)) for k, v in value.items()}
-    if name == "reporting_currency":
+    if name in ("reporting_currency", "pooling"):
         return str(value)
     return None if value is None else float(value)
 

@@ -9,9 +9,14 @@ money is in the reporting currency.
 
 from __future__ import annotations
 
+import concurrent.futures
+import dataclasses
 import json
 import math
+import multiprocessing
+import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -21,6 +26,8 @@ from threadpoolctl import threadpool_limits
 
 import mmm
 from mmm import analysis as an
+from mmm import checks as ck
+from mmm import pooling
 from mmm.analysis import FittedModel
 from mmm.checks import CHECK_COLUMNS, InsufficientDataError
 from mmm.engine import fit_market
@@ -34,9 +41,10 @@ from mmm.optimize import (
 )
 from mmm.results import SCHEMA_VERSION, FitResult
 from mmm.settings import RunSettings
+from mmm.synergy import optimize_with_synergy
 
 FIT_COLUMNS = ["market", "status", "message", "n_weeks", "fit_seconds", "schema_version", "input_fingerprint",
-               "fit_result_json", "package_version", "channel_priors_json"]
+               "pooling_json", "fit_result_json", "package_version", "channel_priors_json"]
 
 
 def _single_thread():
@@ -97,45 +105,172 @@ def with_channel_priors(specs: list[ChannelSpec], stored: str | None) -> list[Ch
     return [replace(s, priors={**s.priors, **{k: tuple(v) for k, v in priors.get(s.name, {}).items()}}) for s in specs]
 
 
+def media_terms_config(interactions: pd.DataFrame | None = None, time_varying: pd.DataFrame | None = None) -> dict:
+    """FitConfig overrides from the optional-term seeds (channel_interactions, channel_time_varying); {} when both are
+    empty or absent, so the fit is exactly the plain model's."""
+    out = {}
+    if interactions is not None and len(interactions):
+        out["interactions"] = tuple((str(r.channel_a).strip().lower(), str(r.channel_b).strip().lower(),
+                                     float(r.prior_sd) if pd.notna(r.prior_sd) else 0.5)
+                                    for r in interactions.itertuples())
+    if time_varying is not None and len(time_varying):
+        out["time_varying"] = tuple((str(r.channel).strip().lower(), int(r.knots) if pd.notna(r.knots) else 4,
+                                     float(r.step_sd) if pd.notna(r.step_sd) else 0.15) for r in time_varying.itertuples())
+    return out
+
+
 def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_tests: pd.DataFrame | None,
-                sufficiency: pd.DataFrame | None, settings: RunSettings,
+                sufficiency: pd.DataFrame | None, settings: RunSettings, interactions: pd.DataFrame | None = None,
+                time_varying: pd.DataFrame | None = None, workers: int | None = None, progress=print,
                 market_specs: Callable[[str, MarketData, list[ChannelSpec]], list[ChannelSpec]] | None = None) -> pd.DataFrame:
     """Fit every market once: the ``mmm_fit`` table (FIT_COLUMNS), one row per market.
 
-    A market that fails a data-sufficiency check, or cannot be fitted, gets a row with status
-    'not_fitted' and the reason instead of a fit. If no market can be fitted, the modeling step stops
-    with the reasons. ``market_specs(market, data, specs)`` may return the market's channels with their
-    own priors (the refresh from a previous run, mmm.refresh); those priors are recorded in
-    ``channel_priors_json`` so the fit can be restored and checked against its input.
+    With ``pooling: partial`` and two or more markets, the markets are fitted in three stages (mmm.pooling):
+    each on its own, then the shared centre and spread of each channel's parameters, then each again with
+    those as its priors; the pool is stored with every market (``pooling_json``). A market whose only
+    failing data check is a short history (at least ``min_weeks_pooled`` weeks) is then fitted through
+    the pool, with a warning row. Any other market that fails a data-sufficiency check, or cannot be fitted,
+    gets a row with status 'not_fitted' and the reason. If no market can be fitted, the modeling step stops
+    with the reasons. ``workers``: processes for the per-market fits (default: one per core, at most two, the size of
+    the project's machines); the tables do not depend on it. ``market_specs(market, data, specs)`` may return the
+    market's channels with their own priors (the refresh from a previous run, mmm.refresh), applied over the pool's;
+    the priors each market was fitted with are recorded in ``channel_priors_json`` so the fit can be restored and
+    checked against its input.
     """
-    config, specs = FitConfig.from_settings(settings), channel_specs(channel_settings)
+    config = FitConfig.from_settings(settings, **media_terms_config(interactions, time_varying))
+    specs = channel_specs(channel_settings)
+    markets = sorted(model_input["market"].unique())
+    plan = {m: _market_plan(m, model_input, sufficiency, settings) for m in markets}
+    data = {m: market_data(model_input, m, lift_tests) for m in markets if plan[m][0] != "fail"}
+    runner = _Runner(workers, len(data))
+    pool = None
+    alone = [m for m in data if plan[m][0] == "fit"]
+    if settings.pooling == "partial" and len(alone) >= 2:
+        first = runner.map(_fit_task, [(data[m], pooling.stage_one_specs(specs),
+                                        # the pool reads only the MAP and its covariance: few draws, no validation
+                                        dataclasses.replace(config, cv_folds=0, holdout_weeks=0, n_draws=20), m, None)
+                            for m in alone],
+                           Progress("mmm_fit (pooling, stage 1 of 2: each market alone)", len(alone), progress))
+        pool = pooling.fit_pool([r for r in first if isinstance(r, FitResult)], specs)
+    fitted = [m for m in data if plan[m][0] == "fit" or (pool is not None and plan[m][0] == "pool_only")]
+    base_specs = pool.market_specs(specs) if pool else specs
+    final_specs = {m: market_specs(m, data[m], base_specs) if market_specs is not None else base_specs for m in fitted}
+    results = dict(zip(fitted, runner.map(_fit_task, [
+        (data[m], final_specs[m], config, m,
+         _POOL_ONLY_MIN_WEEKS if plan[m][0] == "pool_only" else None) for m in fitted],
+        Progress("mmm_fit" + (" (pooling, stage 2 of 2: each market with the pool)" if pool else ""), len(fitted), progress))))
+    runner.close()
     rows = []
-    for market in sorted(model_input["market"].unique()):
-        failed = None
-        if sufficiency is not None and len(sufficiency):
-            bad = sufficiency[(sufficiency["market"] == market) & (sufficiency["status"] == "fail")]
-            if len(bad):
-                failed = "; ".join(bad["message"].astype(str))
-        n_weeks = int(model_input.loc[model_input.market == market, "week_start_date"].nunique())
-        result, fitted_specs = None, specs
-        if failed is None:
-            try:
-                data = market_data(model_input, market, lift_tests)
-                fitted_specs = market_specs(market, data, specs) if market_specs is not None else specs
-                result = fit_market(data, fitted_specs, config, market)
-            except InsufficientDataError as exc:
-                failed = str(exc)
-        rows.append(dict(market=market, status="fitted" if result else "not_fitted",
-                         message=f"market {market} was not fitted: {failed}" if failed else "", n_weeks=n_weeks,
+    for m in markets:
+        n_weeks = int(model_input.loc[model_input.market == m, "week_start_date"].nunique())
+        result, failed = results.get(m), plan[m][1] if m not in results else None
+        if isinstance(result, str):  # the fit raised InsufficientDataError
+            result, failed = None, result
+        if result is not None and plan[m][0] == "pool_only":
+            result.checks = ck.checks_frame([*(ck.Check(**r) for r in result.checks.to_dict("records")),
+                                             ck.Check("modeled_through_pool", "", "input", n_weeks, settings.min_weeks_required,
+                                                      "warn", f"market {m} has {n_weeks} weeks, too few to fit alone "
+                                                      f"({settings.min_weeks_required} required); it is modeled through the "
+                                                      "pool, so its estimates lean on the other markets.")])
+        rows.append(dict(market=m, status="fitted" if result else "not_fitted",
+                         message=f"market {m} was not fitted: {failed}" if failed else "", n_weeks=n_weeks,
                          fit_seconds=result.fit_seconds if result else math.nan,
                          schema_version=SCHEMA_VERSION, input_fingerprint=result.input_fingerprint if result else None,
+                         pooling_json=pool.to_json() if pool is not None and result else None,
                          fit_result_json=result.to_json() if result else None, package_version=mmm.__version__,
-                         channel_priors_json=channel_priors_json(fitted_specs) if result else None))
+                         channel_priors_json=_added_priors(base_specs, final_specs[m]) if result else None))
     out = pd.DataFrame(rows, columns=FIT_COLUMNS)
     if len(out) == 0 or (out["status"] != "fitted").all():
         reasons = "; ".join(out["message"]) or "mmm_model_input has no rows"
         raise InsufficientDataError(f"No market could be modeled. {reasons}")
     return out
+
+
+def _added_priors(base: list[ChannelSpec], final: list[ChannelSpec]) -> str:
+    """channel_priors_json of the priors in ``final`` that ``base`` (channel_config and the pool) does not already hold."""
+    given = {s.name: s.priors for s in base}
+    return channel_priors_json([replace(s, priors={k: v for k, v in s.priors.items() if given.get(s.name, {}).get(k) != v})
+                                for s in final])
+
+
+_POOL_ONLY_MIN_WEEKS = 20  # a market fitted through the pool needs this many weeks on top of its baseline terms
+
+
+def _market_plan(market: str, model_input: pd.DataFrame, sufficiency: pd.DataFrame | None,
+                 settings: RunSettings) -> tuple[str, str | None]:
+    """('fit', None), ('pool_only', reason) for a history only too short to fit alone, or ('fail', reason)."""
+    if sufficiency is None or not len(sufficiency):
+        return "fit", None
+    bad = sufficiency[(sufficiency["market"] == market) & (sufficiency["status"] == "fail")]
+    if not len(bad):
+        return "fit", None
+    reason = "; ".join(bad["message"].astype(str))
+    n_weeks = int(model_input.loc[model_input.market == market, "week_start_date"].nunique())
+    if set(bad["check_name"]) == {"weeks_of_history"} and n_weeks >= settings.min_weeks_pooled:
+        return "pool_only", reason
+    return "fail", reason
+
+
+def _fit_task(args) -> FitResult | str:
+    """One market's fit (a top-level function, so worker processes can run it); an error message if it cannot be fitted."""
+    data, specs, config, market, min_train_weeks = args
+    try:
+        return fit_market(data, specs, config, market, min_train_weeks=min_train_weeks)
+    except InsufficientDataError as exc:
+        return str(exc)
+
+
+class Progress:
+    """Progress of a long step in the dbt log: markets done out of the total and the time left (printed
+    at most every 10% or 15 seconds; dbt shows what a Python model prints)."""
+
+    def __init__(self, step: str, total: int, sink=print):
+        self.step_name, self.total, self.sink = step, total, sink
+        self.done, self.t0, self.last = 0, time.perf_counter(), 0.0
+
+    def step(self, result):
+        self.done += 1
+        now = time.perf_counter() - self.t0
+        if self.sink is not None and self.total >= 10 and (
+                self.done == self.total or now - self.last >= 15.0 or self.done % max(1, self.total // 10) == 0):
+            self.last = now
+            left = now / self.done * (self.total - self.done)
+            self.sink(f"{self.step_name}: {self.done}/{self.total} markets ({self.done / self.total:.0%}), "
+                      f"{_duration(now)} elapsed, about {_duration(left)} left")
+        return result
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class _Runner:
+    """Maps a per-market task over forked worker processes.
+
+    The fits always run in workers, even with one: a fit in a forked worker and one in the parent process can
+    differ in the last bits (the optimizer then moves ~1e-4 along flat directions), so always using workers
+    makes the tables the same whatever the number of cores. ``workers=0`` runs in this process (debugging).
+    """
+
+    def __init__(self, workers: int | None, n_tasks: int):
+        workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
+        workers = min(workers, max(n_tasks, 1))
+        self.executor = None
+        if workers >= 1:
+            self.executor = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+    def map(self, fn, items: list, progress: Progress | None = None) -> list:
+        if self.executor is None:
+            with _single_thread():
+                results = (fn(x) for x in items)
+                return [progress.step(r) if progress else r for r in results]
+        results = self.executor.map(fn, items, chunksize=max(1, min(8, len(items) // 64)))
+        return [progress.step(r) if progress else r for r in results]
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
 
 
 def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
@@ -152,9 +287,40 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
         for r in fit_table[fit_table["status"] == "fitted"].itertuples():
             result = FitResult.from_json(r.fit_result_json)
             data = market_data(model_input, r.market, lift_tests)
-            result.verify_input(data, with_channel_priors(specs, getattr(r, "channel_priors_json", None)), config)
+            pooled = getattr(r, "pooling_json", None)
+            market_specs = pooling.Pool.from_json(pooled).market_specs(specs) if isinstance(pooled, str) else specs
+            market_specs = with_channel_priors(market_specs, getattr(r, "channel_priors_json", None))  # e.g. a refresh prior
+            # the optional terms (seeds channel_interactions / channel_time_varying) are read by mmm_fit, which dbt
+            # rebuilds when they change; the restore takes them from the stored fit
+            terms = {k: getattr(result.config, k) for k in ("interactions", "time_varying") if getattr(result.config, k)}
+            result.verify_input(data, market_specs, replace(config, **terms) if terms else config)
             fits[r.market] = FittedModel.from_result(result, data)
     return fits
+
+
+def map_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                       lift_tests: pd.DataFrame | None, settings: RunSettings, fn, extra: Mapping | None = None,
+                       step: str = "markets", workers: int | None = None, progress=print) -> list:
+    """``fn(fitted_market, extra[market])`` for every fitted market, each restored once (stale fits refused), in
+    worker processes: the per-market work of an output model, linear in the number of markets on both cores.
+    ``fn`` must be a module-level function (workers import it). Results in the order of ``fit_table``."""
+    fitted = fit_table[fit_table["status"] == "fitted"]
+    by_market = dict(tuple(model_input.groupby("market", sort=False)))
+    tasks = [(fn, m, fitted[fitted["market"] == m], by_market[m], channel_settings,
+              None if lift_tests is None else lift_tests[lift_tests["market"] == m], settings,
+              None if extra is None else extra.get(m)) for m in fitted["market"]]
+    runner = _Runner(workers, len(tasks))
+    try:
+        return runner.map(_map_task, tasks, Progress(step, len(tasks), progress))
+    finally:
+        runner.close()
+
+
+def _map_task(args):
+    fn, market, fit_row, model_input, channel_settings, lift_tests, settings, extra = args
+    fits = load_fitted_markets(fit_row, model_input, channel_settings, lift_tests, settings)
+    with _single_thread():
+        return fn(fits[market], extra)
 
 
 def _per_market(fits: Mapping[str, FittedModel], table, columns: list[str]) -> pd.DataFrame:
@@ -245,6 +411,12 @@ def _bounds(fm: FittedModel, channel_settings: pd.DataFrame, settings: RunSettin
     return current, current * lo, current * hi
 
 
+def allocation_bounds(fm: FittedModel, channel_settings: pd.DataFrame,
+                      settings: RunSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Current weekly spend per channel and the optimizer's lower and upper bounds (the planner uses them too)."""
+    return _bounds(fm, channel_settings, settings)
+
+
 def _setting(cfg: pd.DataFrame, channel: str, column: str, default: float) -> float:
     if channel in cfg.index and pd.notna(cfg.loc[channel, column]):
         return float(cfg.loc[channel, column])
@@ -278,8 +450,12 @@ def optimal_allocation_table(fits: Mapping[str, FittedModel], channel_settings: 
             budget = _market_value(budget_setting, markets[0]) if not joint else budget_setting
             budget = current.sum() if budget is None else float(budget)
             draws = [an.response(fits[m], ci, with_draws=True) for m, ci in members]
-            result = optimize_allocation(draws, current, lower, upper, budget, seed=settings.random_seed)
-            ev = evaluate_allocation_draws(draws, result.optimal, level=settings.interval_level)
+            pairs = _pairs(fits, markets)
+            if pairs:  # synergy terms make the channels' returns depend on each other (mmm.synergy)
+                result = optimize_with_synergy(draws, pairs, current, lower, upper, budget, seed=settings.random_seed)
+            else:
+                result = optimize_allocation(draws, current, lower, upper, budget, seed=settings.random_seed)
+            ev = evaluate_allocation_draws(draws, result.optimal, level=settings.interval_level, interactions=pairs)
             frames.append(pd.DataFrame({
                 "market": [m for m, _ in members], "channel": [fits[m].channels[ci] for m, ci in members],
                 "current_weekly_spend": current, "optimal_weekly_spend": result.optimal,
@@ -291,6 +467,46 @@ def optimal_allocation_table(fits: Mapping[str, FittedModel], channel_settings: 
                 "weekly_budget": result.budget, "is_joint_over_markets": joint,
                 "optimizer_message": result.message, "optimizer_success": result.success}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _pairs(fits: Mapping[str, FittedModel], markets: list[str]) -> list:
+    """The synergy terms of ``markets`` as pair responses, channel indexes into the markets' channels in order."""
+    from mmm.synergy import PairResponse, pair_responses
+
+    out, offset = [], 0
+    for m in markets:
+        for p in pair_responses(fits[m]) if fits[m].problem.layout.synergy else []:
+            out.append(PairResponse(p.a + offset, p.b + offset, p.coef, p.kind_a, p.params_a, p.kind_b, p.params_b))
+        offset += len(fits[m].channels)
+    return out
+
+
+MEDIA_TERM_COLUMNS = ["market", "term", "term_type", "channel_a", "channel_b", "contribution", "contribution_lower",
+                      "contribution_upper", "roi", "roi_lower", "roi_upper", "roi_current", "roi_current_lower",
+                      "roi_current_upper", "knots", "prior_sd"]
+
+
+def media_terms_table(fits: Mapping[str, FittedModel]) -> pd.DataFrame:
+    """The optional terms of every market: each synergy term and each drifting channel (mmm.synergy,
+    mmm.time_varying); no rows when none is declared."""
+    from mmm.synergy import synergy_summary
+    from mmm.time_varying import effect_summary
+
+    out = _per_market(fits, lambda fm: pd.concat([synergy_summary(fm), effect_summary(fm)], ignore_index=True), [])
+    out = out.reindex(columns=MEDIA_TERM_COLUMNS)
+    out["knots"] = out["knots"].astype("Int64")
+    return out
+
+
+EFFECTIVENESS_COLUMNS = ["market", "channel", "week_start_date", "effectiveness", "effectiveness_lower",
+                         "effectiveness_upper"]
+
+
+def channel_effectiveness_table(fits: Mapping[str, FittedModel]) -> pd.DataFrame:
+    """Week by week effectiveness of every drifting channel relative to its average (mmm.time_varying)."""
+    from mmm.time_varying import weekly_effectiveness
+
+    return _per_market(fits, weekly_effectiveness, EFFECTIVENESS_COLUMNS[1:]).reindex(columns=EFFECTIVENESS_COLUMNS)
 
 
 TARGET_COLUMNS = ["market", "mode", "target", "feasible", "weekly_budget", "achieved", "channel", "weekly_spend",
@@ -365,7 +581,7 @@ def scenarios_table(fits: Mapping[str, FittedModel], scenarios: pd.DataFrame | N
             clipped = (new < 0).any()
             new = np.maximum(new, 0.0)
             ev = evaluate_allocation_draws(an.responses(fm, with_draws=True), new, level=settings.interval_level,
-                                           baseline=current)
+                                           baseline=current, interactions=_pairs(fits, [market]))
             point = ev.change_mean  # expected (posterior-mean) change
             spend_change = float(new.sum() - current.sum())
             rows.append(dict(scenario_name=name, market=market, description=description, spend_change=spend_change,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from scipy.optimize import minimize
@@ -264,18 +262,6 @@ def test_twenty_concave_channels_equalise_marginals():
                                  np.full(20, 500.0), budget)
     np.testing.assert_allclose(result.optimal, expected, rtol=1e-4, atol=1e-6)
     assert result.marginal_roi == pytest.approx(lam, rel=1e-4)
-
-
-def test_eight_channels_fast():
-    rng = np.random.default_rng(8)
-    responses, current, lower, upper, _ = random_case(rng, 8)
-    optimize_allocation(responses, current, lower, upper, current.sum())  # warm-up (imports, caches)
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        optimize_allocation(responses, current, lower, upper, current.sum())
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.2
 
 
 def test_tabulated_curves_reoptimise_like_parameters():

@@ -219,3 +219,21 @@ def test_a_channel_can_carry_its_own_prior_of_any_parameter():
     assert layout.prior_sd[layout.index("search", "roi")] == 1.0  # and the roi median/sigma apply otherwise
     with pytest.raises(ValueError, match="priors for unknown parameters"):
         ChannelSpec("tv", priors={"adstock_theta": (0.0, 1.0)})
+
+
+@pytest.mark.parametrize("adstock", sorted(REFERENCE_ADSTOCK))
+@pytest.mark.parametrize("saturation", sorted(REFERENCE_SATURATION))
+def test_media_of_many_draws_at_once_equals_one_draw_at_a_time(adstock, saturation):
+    rng = np.random.default_rng(2)
+    n = 50
+    spend = pd.DataFrame({"a": rng.gamma(2.0, 1000.0, n), "b": np.where(np.arange(n) % 5 < 2, 700.0, 0.0)})
+    data = MarketData(pd.date_range("2024-01-01", periods=n, freq="W-MON"), 1e5 + rng.normal(0, 1e3, n), spend)
+    lift = [dict(experiment_id="e", channel="a", weeks=np.arange(n) >= n - 6, measured=1e4, se=1e3)]
+    problem = prepare_problem(data, [ChannelSpec("a", adstock, 5, saturation), ChannelSpec("b", adstock, 3, saturation)],
+                              FitConfig(holdout_weeks=0, cv_folds=0), lift, holdout_weeks=8)
+    zs = problem.layout.prior_mean + rng.normal(0, 0.5, (7, problem.layout.size))
+    media, beta = problem.media_model.media_draws(zs)
+    for d, z in enumerate(zs):
+        m, b = problem.media(z)
+        np.testing.assert_allclose(media[d], m, rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(beta[d], b, rtol=1e-12)

@@ -1,0 +1,17 @@
+"""Every output table of every market in one pass (long: column `output` names the table), plus the national
+rows and the joint allocation. Each public fct_* mart selects its rows and contracted columns."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from mmm.dbt_io import frame, run_settings
+    from mmm.outputs import market_outputs
+
+    return market_outputs(
+        frame(dbt.ref("mmm_fit")),
+        frame(dbt.ref("mmm_model_input")),
+        frame(dbt.ref("int_channel_settings")),
+        frame(dbt.ref("int_lift_tests_converted")),
+        frame(dbt.ref("budget_scenarios")),
+        run_settings(dbt.ref("mmm_run_settings")),
+    )

@@ -1,0 +1,192 @@
+"""Benchmark the challenger, the synergy terms and the time-varying effects against known truth (not a test).
+
+    .venv/bin/python scripts/benchmark_challenger.py [--seeds 10] [--only detection|synergy|drift|time]
+
+* detection: on generator data (mmm.simulate_effects) with a true tv x search synergy, with a true change in
+  TV's effectiveness, and without either, over ``--seeds`` seeds: how often the challenger's warning fires
+  (target: >= 8 of 10 with, <= 1 of 10 without) and what it names.
+* synergy: the MMM with the tv x search term declared, on data with and without a true synergy: the term's
+  synergy ROI against the truth and its 90% interval's coverage; the other channels' ROI error with the term
+  declared vs without it on data without synergy (it must not degrade them).
+* drift: the MMM with TV's effect allowed to drift, on data with and without a true change: current vs
+  average ROI against the truth and the coverage of the current ROI's interval; stable data must show no
+  spurious change.
+* time: what the challenger adds to a demo build (its dbt model, timed by `dbt build -s mmm_challenger+`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import pandas as pd
+
+from mmm import analysis as an
+from mmm import challenger as chal
+from mmm.demo import CHANNELS
+from mmm.engine import fit_market
+from mmm.fit import FitConfig
+from mmm.model import ChannelSpec
+from mmm.simulate_effects import market_data, simulate_with_effects
+
+SPECS = [ChannelSpec(c.name, "geometric", c.max_lag, "hill") for c in CHANNELS]
+LOOKBACK = 13
+SCENARIOS = {
+    "none": {},
+    "synergy tv x search (share 0.5)": {"synergy": ("tv", "search")},
+    "synergy tv x search (share 2)": {"synergy": ("tv", "search"), "synergy_share": 2.0},
+    "drift tv 0.5 -> 1.5": {"drift_channel": "tv", "drift": (0.5, 1.5)},
+    "drift tv 0 -> 2": {"drift_channel": "tv", "drift": (0.0, 2.0)},
+}
+SYNERGY = (("tv", "search", 0.5),)
+DRIFT = (("tv", 4, 0.15),)
+
+
+def fitted(truth, specs=SPECS, config: FitConfig | None = None) -> an.FittedModel:
+    data = market_data(truth.market)
+    config = config or FitConfig(seed=11)
+    return an.FittedModel.from_result(fit_market(data, specs, config, "bench"), data)
+
+
+def detection(seeds: list[int]) -> pd.DataFrame:
+    rows = []
+    for name, kwargs in SCENARIOS.items():
+        for seed in seeds:
+            truth = simulate_with_effects(1000 + seed, **kwargs)
+            fm = fitted(truth)
+            t0 = time.perf_counter()
+            report = chal.analyse_market(fm, {}, LOOKBACK)
+            seconds = time.perf_counter() - t0
+            top = report.suspects[0] if report.suspects else None
+            rows.append(
+                dict(
+                    scenario=name,
+                    seed=seed,
+                    mmm_cv_mape=report.pooled["mmm_mape"],
+                    challenger_cv_mape=report.pooled["challenger_mape"],
+                    ratio=report.check.value,
+                    paired_t=report.t_stat,
+                    warns=report.check.status == "warn",
+                    suspect=f"{top.kind}: {top.subject}" if top else "",
+                    challenger_seconds=seconds,
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def synergy_recovery(seeds: list[int]) -> pd.DataFrame:
+    """tv x search declared, on data with a true synergy (share 0.5) and without; other channels' ROI error."""
+    rows = []
+    for seed in seeds:
+        for name, kwargs in (("with synergy", {"synergy": ("tv", "search")}), ("without", {})):
+            truth = simulate_with_effects(2000 + seed, **kwargs)
+            true_roi = truth.market.parameters.set_index("channel")["roi"]
+            fm = fitted(truth, config=FitConfig(seed=11, cv_folds=0, interactions=SYNERGY))
+            term = __import__("mmm.synergy", fromlist=["x"]).synergy_summary(fm).iloc[0]
+            true = truth.synergy.get("roi", 0.0)
+            others = [c for c in fm.channels if c not in ("tv", "search")]
+            roi = an.roi_interval(fm)
+            row = dict(
+                data=name,
+                seed=seed,
+                true_synergy_roi=true,
+                synergy_roi=term["roi"],
+                lower=term["roi_lower"],
+                upper=term["roi_upper"],
+                covered=term["roi_lower"] <= true <= term["roi_upper"],
+                other_roi_err=float(((roi.loc[others, "estimate"] - true_roi[others]).abs() / true_roi[others]).mean()),
+            )
+            if name == "without":
+                plain = fitted(truth, config=FitConfig(seed=11, cv_folds=0))
+                roi0 = an.roi_interval(plain)
+                row["other_roi_err_plain"] = float(
+                    ((roi0.loc[others, "estimate"] - true_roi[others]).abs() / true_roi[others]).mean()
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def drift_recovery(seeds: list[int]) -> pd.DataFrame:
+    """TV allowed to drift, on data with a true change (0.5 -> 1.5) and on stable data."""
+    from mmm.time_varying import effect_summary
+
+    rows = []
+    for seed in seeds:
+        for name, kwargs in (("with drift", {"drift_channel": "tv", "drift": (0.5, 1.5)}), ("stable", {})):
+            truth = simulate_with_effects(3000 + seed, **kwargs)
+            fm = fitted(truth, config=FitConfig(seed=11, cv_folds=0, time_varying=DRIFT))
+            eff = effect_summary(fm).iloc[0]
+            true_roi = float(truth.market.parameters.set_index("channel").loc["tv", "roi"])
+            true_now = truth.drift.get("roi_current", true_roi)
+            rows.append(
+                dict(
+                    data=name,
+                    seed=seed,
+                    true_roi=true_roi,
+                    roi=eff["roi"],
+                    true_roi_current=true_now,
+                    roi_current=eff["roi_current"],
+                    lower=eff["roi_current_lower"],
+                    upper=eff["roi_current_upper"],
+                    covered=eff["roi_current_lower"] <= true_now <= eff["roi_current_upper"],
+                    ratio=eff["roi_current"] / eff["roi"],
+                    change_flagged=not (eff["roi_current_lower"] <= eff["roi"] <= eff["roi_current_upper"]),
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--only", choices=["detection", "synergy", "drift", "time"], default=None)
+    args = ap.parse_args(argv)
+    seeds = list(range(1, args.seeds + 1))
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 20)
+    if args.only in (None, "detection"):
+        det = detection(seeds)
+        print(det.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print()
+        print(
+            det.groupby("scenario")
+            .agg(
+                warns=("warns", "sum"),
+                seeds=("warns", "size"),
+                ratio_median=("ratio", "median"),
+                seconds_mean=("challenger_seconds", "mean"),
+            )
+            .to_string()
+        )
+        print(flush=True)
+    if args.only in (None, "synergy"):
+        syn = synergy_recovery(seeds)
+        print(syn.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print(
+            syn.groupby("data")
+            .agg(covered=("covered", "sum"), seeds=("covered", "size"), other_roi_err=("other_roi_err", "mean"))
+            .to_string()
+        )
+        if "other_roi_err_plain" in syn:
+            print(
+                "other channels' ROI error on data without synergy, plain model:",
+                f"{syn['other_roi_err_plain'].mean():.4f}",
+            )
+        print(flush=True)
+    if args.only in (None, "drift"):
+        dr = drift_recovery(seeds)
+        print(dr.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print(
+            dr.groupby("data")
+            .agg(
+                covered=("covered", "sum"),
+                change_flagged=("change_flagged", "sum"),
+                seeds=("covered", "size"),
+                ratio_median=("ratio", "median"),
+            )
+            .to_string()
+        )
+
+
+if __name__ == "__main__":
+    main()
