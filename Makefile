@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # file's lock, instead of failing at once (scripts/dbt_lock_wait.py)
 DBT := $(BIN)/python $(CURDIR)/scripts/dbt_lock_wait.py
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-scale benchmark-challenger docs contracts-doc dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-scale benchmark-challenger benchmark-refresh docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,9 @@ benchmark-pooling: setup
 ## benchmark-scale: the whole dbt build on 10, 100 and 1,000 generated markets (wall time, peak memory, per market)
 benchmark-scale: setup
 	$(BIN)/python scripts/benchmark_scale.py
+## benchmark-refresh: refresh stability (ROI leaving the previous interval) and change detection against known truth
+benchmark-refresh: setup
+	$(BIN)/python scripts/benchmark_refresh.py
 
 docs: setup
 	$(DBT) docs generate && $(DBT) docs serve --port 8080

@@ -3,7 +3,7 @@
 Reads only what dashboard/reads.py declares (public marts of docs/contracts.md), from the DuckDB file
 in MMM_DUCKDB_PATH (default warehouse/mmm.duckdb), opened read-only; it never refits the model. Each
 section is a page with its own URL: / (overview), /channels, /response-curves, /budget, /data-quality,
-/experiments, /experiment-plan, /challenger.
+/experiments, /experiment-plan, /challenger, /monitoring.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ page = st.navigation(
             url_path="experiment-plan",
         ),
         st.Page(SECTIONS_DIR / "challenger.py", title="Challenger", icon=":material/compare_arrows:", url_path="challenger"),
+        st.Page(SECTIONS_DIR / "monitoring.py", title="Monitoring", icon=":material/history:", url_path="monitoring"),
     ]
 )
 

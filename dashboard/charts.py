@@ -32,6 +32,10 @@ def _week_end(frame: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(frame["week_start_date"]) + pd.Timedelta(days=7)
 
 
+FORECAST_SERIES = "Holdout forecast"
+SERIES_SCALE = alt.Scale(domain=["Actual", "Fitted", FORECAST_SERIES], range=[ACTUAL_COLOR, FITTED_COLOR, HOLDOUT_COLOR])
+
+
 def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
     """Actual (dark line) vs fitted (blue line) weekly revenue, interval band, holdout weeks shaded."""
     data = fitted.assign(week_start_date=pd.to_datetime(fitted["week_start_date"]))
@@ -58,11 +62,7 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
         .encode(
             x=x,
             y=alt.Y("revenue:Q", axis=MONEY_AXIS),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=["Actual", "Fitted"], range=[ACTUAL_COLOR, FITTED_COLOR]),
-            ),
+            color=alt.Color("series:N", title=None, scale=SERIES_SCALE),
             tooltip=[
                 alt.Tooltip("week_start_date:T", title="Week"),
                 alt.Tooltip("series:N", title="Series"),
@@ -71,6 +71,23 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
         )
     )
     layers = [band, lines]
+    if "forecast_revenue" in data and data["forecast_revenue"].notna().any():
+        # the out-of-sample check: what a fit that did not see the holdout weeks forecast for them
+        forecast = data[data["forecast_revenue"].notna()].assign(series=FORECAST_SERIES)
+        layers.append(
+            alt.Chart(forecast)
+            .mark_line(strokeDash=[6, 3], point=alt.OverlayMarkDef(size=14))
+            .encode(
+                x=x,
+                y=alt.Y("forecast_revenue:Q", axis=MONEY_AXIS),
+                color=alt.Color("series:N", title=None, scale=SERIES_SCALE),
+                tooltip=[
+                    alt.Tooltip("week_start_date:T", title="Week"),
+                    alt.Tooltip("series:N", title="Series"),
+                    alt.Tooltip("forecast_revenue:Q", title="Forecast", format=MONEY_TOOLTIP),
+                ],
+            )
+        )
     holdout = data[data["is_holdout"].fillna(False).astype(bool)]
     if not holdout.empty:
         span = pd.DataFrame(
@@ -89,7 +106,7 @@ def fitted_vs_actual(fitted: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(*layers).properties(
         title=alt.Title(
             "Actual vs fitted weekly revenue",
-            subtitle="Band: interval of fitted revenue. Shaded: holdout weeks, kept out of the fit.",
+            subtitle="Band: interval of fitted revenue. Shaded: holdout weeks; orange dashes: their out-of-sample forecast.",
         ),
         height=HEIGHT,
     )
@@ -348,6 +365,95 @@ def lift_comparison(lift: pd.DataFrame, z: float) -> alt.LayerChart:
         .encode(y=y, yOffset=offset, x="lift:Q", color=color, tooltip=tooltip)
     )
     return alt.layer(rules, points).properties(title="Measured vs predicted lift", height=120 + 80 * len(lift))
+
+
+def roi_over_runs(data: pd.DataFrame) -> alt.FacetChart:
+    """ROI with its interval per channel over successive runs (one point per state), one panel per channel."""
+    order = list(data.drop_duplicates("run_order").sort_values("run_order")["run_label"])
+    tooltip = [
+        alt.Tooltip("run_label:N", title="Run"),
+        alt.Tooltip("label:N", title="Channel"),
+        alt.Tooltip("roi:Q", title="ROI", format=".2f"),
+        alt.Tooltip("roi_lower:Q", title="Interval low", format=".2f"),
+        alt.Tooltip("roi_upper:Q", title="Interval high", format=".2f"),
+    ]
+    x = alt.X("run_label:N", title=None, sort=order, axis=alt.Axis(labelAngle=-30))
+    base = alt.Chart(data)
+    band = base.mark_rule(strokeWidth=3, opacity=0.5, color=FITTED_COLOR).encode(
+        x=x, y=alt.Y("roi_lower:Q", title="ROI (revenue per $1)"), y2="roi_upper:Q", tooltip=tooltip
+    )
+    line = base.mark_line(color=FITTED_COLOR).encode(x=x, y="roi:Q")
+    points = base.mark_point(filled=True, size=60, color=FITTED_COLOR).encode(x=x, y="roi:Q", tooltip=tooltip)
+    ends = base.mark_tick(color=FITTED_COLOR, opacity=0.5, size=10).encode(x=x, y="roi_upper:Q")  # keeps the bar's top in view
+    breakeven = base.mark_rule(strokeDash=[4, 4], color="#dc2626").encode(y=alt.datum(1.0))
+    return (
+        alt.layer(band, line, points, ends, breakeven)
+        .properties(width=200, height=160)
+        .facet(facet=alt.Facet("label:N", title=None), columns=4)
+        .properties(
+            title=alt.Title("ROI per channel over successive runs", subtitle="Bars: the run's interval. Red dashes: break-even.")
+        )
+        .resolve_scale(y="independent")
+    )
+
+
+def backtest_forecasts(forecasts: pd.DataFrame, actual: pd.DataFrame) -> alt.LayerChart:
+    """Actual weekly revenue (dark line) and, from each past origin, what a fit on the weeks before it forecast."""
+    x = alt.X("week_start_date:T", title="Week")
+    actual_line = (
+        alt.Chart(actual.assign(series="Actual"))
+        .mark_line(color=ACTUAL_COLOR, point=alt.OverlayMarkDef(size=14, color=ACTUAL_COLOR))
+        .encode(
+            x=x,
+            y=alt.Y("actual_revenue:Q", title="Weekly revenue", axis=MONEY_AXIS, scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("week_start_date:T", title="Week"),
+                alt.Tooltip("actual_revenue:Q", title="Actual", format=MONEY_TOOLTIP),
+            ],
+        )
+    )
+    forecast_lines = (
+        alt.Chart(forecasts)
+        .mark_line(strokeDash=[5, 3], point=alt.OverlayMarkDef(size=10))
+        .encode(
+            x=x,
+            y="forecast_revenue:Q",
+            color=alt.Color("origin:N", title="Forecast made", scale=alt.Scale(scheme="oranges")),
+            tooltip=[
+                alt.Tooltip("origin:N", title="Forecast made"),
+                alt.Tooltip("week_start_date:T", title="Week"),
+                alt.Tooltip("horizon_weeks:Q", title="Weeks ahead"),
+                alt.Tooltip("forecast_revenue:Q", title="Forecast", format=MONEY_TOOLTIP),
+                alt.Tooltip("actual_revenue:Q", title="Actual", format=MONEY_TOOLTIP),
+            ],
+        )
+    )
+    return alt.layer(actual_line, forecast_lines).properties(
+        title=alt.Title(
+            "Backtest: what past origins forecast vs what happened",
+            subtitle="Each dashed line starts at an origin: the model refitted on the weeks before it only.",
+        ),
+        height=HEIGHT,
+    )
+
+
+def error_by_horizon(by_horizon: pd.DataFrame) -> alt.Chart:
+    """Mean absolute percentage error of the backtest forecasts by weeks ahead."""
+    return (
+        alt.Chart(by_horizon)
+        .mark_bar(color=HOLDOUT_COLOR)
+        .encode(
+            x=alt.X("horizon_weeks:O", title="Weeks ahead of the origin"),
+            y=alt.Y("mape:Q", title="Mean absolute error", axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("horizon_weeks:O", title="Weeks ahead"),
+                alt.Tooltip("mape:Q", title="MAPE", format=".1%"),
+                alt.Tooltip("bias:Q", title="Bias", format="+.1%"),
+                alt.Tooltip("forecasts:Q", title="Forecasts"),
+            ],
+        )
+        .properties(title="Forecast error by horizon", height=260)
+    )
 
 
 def challenger_response(curves: pd.DataFrame, title: str) -> alt.LayerChart:

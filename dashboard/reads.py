@@ -18,6 +18,7 @@ READS: dict[str, tuple[str, ...]] = {
         "fitted_lower",
         "fitted_upper",
         "is_holdout",
+        "forecast_revenue",
     ),
     "fct_contributions": ("market", "week_start_date", "component", "component_type", "contribution"),
     "fct_channel_summary": (
@@ -224,6 +225,38 @@ READS: dict[str, tuple[str, ...]] = {
         "revenue_same_week_last_year",
     ),
     "fct_plan_allocation": ("market", "plan_name", "week_start_date", "channel", "planned_spend", "expected_media_revenue"),
+    # operations (models/marts/operations): the Monitoring section
+    "fct_run_history": (
+        "run_id",
+        "run_started_at",
+        "as_of_date",
+        "market",
+        "first_week_start_date",
+        "last_week_start_date",
+        "n_weeks",
+        "input_fingerprint",
+        "same_as_run_id",
+        "prior_run_id",
+        "package_version",
+        "channel",
+        "display_name",
+        "roi",
+        "roi_lower",
+        "roi_upper",
+        "holdout_mape",
+        "cv_mape",
+    ),
+    "fct_alerts": ("alert_id", "market", "alert_name", "channel", "week_start_date", "severity", "value", "threshold", "message"),
+    "fct_backtest": (
+        "market",
+        "origin_week_start_date",
+        "week_start_date",
+        "horizon_weeks",
+        "actual_revenue",
+        "forecast_revenue",
+        "forecast_error",
+        "absolute_percentage_error",
+    ),
 }
 
 # the tables that say whether a build wrote model outputs at all (the market list comes from them)

@@ -13,8 +13,9 @@ fitted = ui.table_for_market("fct_fitted_revenue", market).sort_values("week_sta
 ui.figures(overview.headline(fitted))
 st.altair_chart(charts.fitted_vs_actual(fitted), width="stretch")
 st.caption(
-    "The blue band is the model's interval for fitted revenue. Shaded weeks on the right were held "
-    "out of the fit: if the actual line stays inside the band there, the model predicts well."
+    "The blue band is the model's interval for fitted revenue. The shaded weeks on the right are the holdout: "
+    "the orange dashed line is what a fit that never saw them forecast for them (the out-of-sample check); the "
+    "closer it follows the actual line, the better the model predicts weeks it has not seen."
 )
 
 st.subheader("Fit quality")

@@ -14,9 +14,13 @@ values from these tables. The additions:
   and Canada cannot;
 * the plan forecast's target: ``plan_target_growth`` +15% on the same weeks last year (the spend plan and the
   control plan are the shipped seeds).
+* a run history of two runs: a first build as of ``EARLIER_AS_OF`` (only what the run history needs), then
+  the full build; and, for the alerts, a channel Canada started in its last five weeks (``podcast``, new since
+  the earlier run) and two last Canadian weeks whose revenue is half again what it was (far outside the
+  prediction interval, and a forecast of the newest weeks much worse than usual).
 
-About 30 s on 2 cores. ``python -m dashboard.tests.demo_warehouse out.duckdb`` writes one to look at:
-``MMM_DUCKDB_PATH=out.duckdb make dashboard``.
+About 30 s on 2 cores, plus about 20 s for the earlier run. ``python -m dashboard.tests.demo_warehouse
+out.duckdb`` writes one to look at: ``MMM_DUCKDB_PATH=out.duckdb make dashboard``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,15 @@ SPEND_DEFECTS = [
     "2026-06-01,us,tv,national,100.00,USD,0",  # future_date
 ]
 SALES_DEFECTS = ["2026-06-07,ca,1000.00,CAD"]  # future_date
+EARLIER_AS_OF = "2025-09-28"  # the first run of the history: 13 weeks before the demo ends
+NEW_CHANNEL = "podcast"
+NEW_CHANNEL_SPEND = [
+    f"{week:%Y-%m-%d},ca,{NEW_CHANNEL},shows,6000.00,CAD,0" for week in pd.date_range("2025-11-24", periods=5, freq="W-MON")
+]
+ANOMALY = [  # the last two Canadian weeks, revenue x 1.5
+    ("2025-12-21,ca,457511.95,CAD", "2025-12-21,ca,686267.93,CAD"),
+    ("2025-12-28,ca,514923.58,CAD", "2025-12-28,ca,772385.37,CAD"),
+]
 
 
 def _append(path: Path, lines: list[str]) -> None:
@@ -79,8 +92,14 @@ def write_raw(folder: Path) -> Path:
         for week in weeks
         for control, value in (("price_index", 1.0), ("competitor_index", 1.0), ("promo_flag", 0))
     ]
-    _append(folder / "raw_media_spend.csv", SPEND_DEFECTS + spend)
-    _append(folder / "raw_sales.csv", SALES_DEFECTS + sales)
+    _append(folder / "raw_media_spend.csv", SPEND_DEFECTS + spend + NEW_CHANNEL_SPEND)
+    raw_sales = folder / "raw_sales.csv"
+    text = raw_sales.read_text()
+    for before, after in ANOMALY:
+        assert text.count(before) == 1, "the demo's last Canadian weeks changed: update ANOMALY"
+        text = text.replace(before, after)
+    raw_sales.write_text(text)
+    _append(raw_sales, SALES_DEFECTS + sales)
     _append(folder / "raw_controls.csv", controls)
     _append(folder / "raw_lift_tests.csv", [LIFT_TEST])
     return folder
@@ -100,22 +119,28 @@ def build(database: Path, work: Path | None = None) -> Path:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     env.pop("MMM_RAW_DATA_PATH", None)
-    command = [
-        str(dbt if dbt.exists() else "dbt"),
-        "build",
-        "--exclude",
-        "resource_type:test",
-        "resource_type:unit_test",
-        "--vars",
-        json.dumps({**VARS, "raw_data_path": str(raw)}),
-        "--target-path",
-        str(work / "target"),  # not the project's target/: another dbt may be running there
-        "--log-path",
-        str(work / "logs"),
-    ]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode != 0 or not database.is_file():
-        raise RuntimeError(f"dbt build of the dashboard test warehouse failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+
+    def run(select: list[str], variables: dict) -> None:
+        command = [
+            str(dbt if dbt.exists() else "dbt"),
+            "build",
+            *select,
+            "--exclude",
+            "resource_type:test",
+            "resource_type:unit_test",
+            "--vars",
+            json.dumps({**VARS, **variables, "raw_data_path": str(raw)}),
+            "--target-path",
+            str(work / "target"),  # not the project's target/: another dbt may be running there
+            "--log-path",
+            str(work / "logs"),
+        ]
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0 or not database.is_file():
+            raise RuntimeError(f"dbt build of the dashboard test warehouse failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+
+    run(["--select", "+mmm_run_history"], {"as_of_date": EARLIER_AS_OF})  # the run history's first run
+    run([], {})
     return database
 
 

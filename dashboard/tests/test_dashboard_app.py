@@ -27,6 +27,7 @@ PAGES = {
     "budget": "sections/budget.py",
     "data_quality": "sections/data_quality.py",
     "experiments": "sections/experiments.py",
+    "monitoring": "sections/monitoring.py",
 }
 PROBLEM = ["warn", "fail"]
 

@@ -92,6 +92,7 @@ def sections(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, int, list[
             ["Quarantined rows", f"{source} · {rule}", "Great Expectations results", "Data sufficiency"],
         ),
         ("experiments", "Experiments", 1, ["The z-score is", "positive when the model predicts more lift"]),
+        ("monitoring", "Monitoring", 3, ["Alerts", "ROI over successive runs", "Backtest", "past origins"]),
     ]
 
 
@@ -297,3 +298,13 @@ def test_experiment_planner_and_next_quarter_render(server: str, page, tables) -
     _wait_for_section(page, "Budget", 3, ["Under optimized split of the budget"])
     assert fmt.money(optimized["expected_revenue"]) in _body(page)
     assert not errors, f"JavaScript errors: {errors}"
+def test_monitoring_shows_the_alerts_of_a_market_in_chromium(server: str, page, tables) -> None:
+    alerts = tables["fct_alerts"]
+    [market] = alerts.loc[alerts["severity"] == "critical", "market"].unique()
+    critical = alerts.loc[(alerts["market"] == market) & (alerts["severity"] == "critical"), "message"]
+    page.goto(f"{server}/monitoring?market={market}")
+    _wait_for_section(page, "Monitoring", 3, ["Critical"])
+    body = _body(page)
+    for message in critical:
+        assert message.split(":")[0] in body
+    _screenshot(page, f"11_monitoring_{market}.png")

@@ -99,6 +99,7 @@ def test_views_are_importable_without_streamlit():
         "import sys\n"
         "import dashboard.views.overview, dashboard.views.channels, dashboard.views.response_curves\n"
         "import dashboard.views.budget, dashboard.views.data_quality, dashboard.views.experiments\n"
+        "import dashboard.views.monitoring\n"
         "import dashboard.warehouse, dashboard.charts, dashboard.formatting\n"
         "assert 'streamlit' not in sys.modules, 'a view imported streamlit'\n"
     )

@@ -57,6 +57,13 @@ COLUMNS = {
 }
 
 
+def output_table(outputs: pd.DataFrame, output: str, national: bool = False) -> pd.DataFrame:
+    """The rows of one output table (``output``) of the long ``mmm_market_outputs`` table, without the national
+    rows unless ``national``; the other tables' columns stay (null)."""
+    rows = outputs[outputs["output"] == output]
+    return (rows if national else rows[rows["market"] != NATIONAL]).reset_index(drop=True)
+
+
 def _per_market_tables(fm: FittedModel, channel_settings: pd.DataFrame, lift_tests: pd.DataFrame | None,
                        scenarios: pd.DataFrame | None, settings: RunSettings, fit_row: pd.DataFrame) -> dict[str, pd.DataFrame]:
     fits = {fm.market: fm}

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import json
 import math
 import multiprocessing
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+import mmm
 from mmm import analysis as an
 from mmm import checks as ck
 from mmm import pooling
@@ -42,7 +44,7 @@ from mmm.settings import RunSettings
 from mmm.synergy import optimize_with_synergy
 
 FIT_COLUMNS = ["market", "status", "message", "n_weeks", "fit_seconds", "schema_version", "input_fingerprint",
-               "pooling_json", "fit_result_json"]
+               "pooling_json", "fit_result_json", "package_version", "channel_priors_json"]
 
 
 def _single_thread():
@@ -91,6 +93,18 @@ def market_data(model_input: pd.DataFrame, market: str, lift_tests: pd.DataFrame
                       block("control"), None if holidays is None else holidays.iloc[:, 0].to_numpy(dtype=float), tests)
 
 
+def channel_priors_json(specs: list[ChannelSpec]) -> str:
+    """The per-channel priors (ChannelSpec.priors) a market was fitted with, as JSON ('{}' when none)."""
+    return json.dumps({s.name: {k: list(v) for k, v in sorted(s.priors.items())} for s in specs if s.priors},
+                      sort_keys=True)
+
+
+def with_channel_priors(specs: list[ChannelSpec], stored: str | None) -> list[ChannelSpec]:
+    """``specs`` with the per-channel priors recorded by ``channel_priors_json`` (e.g. a refresh prior)."""
+    priors = json.loads(stored) if isinstance(stored, str) and stored else {}
+    return [replace(s, priors={**s.priors, **{k: tuple(v) for k, v in priors.get(s.name, {}).items()}}) for s in specs]
+
+
 def media_terms_config(interactions: pd.DataFrame | None = None, time_varying: pd.DataFrame | None = None) -> dict:
     """FitConfig overrides from the optional-term seeds (channel_interactions, channel_time_varying); {} when both are
     empty or absent, so the fit is exactly the plain model's."""
@@ -107,7 +121,8 @@ def media_terms_config(interactions: pd.DataFrame | None = None, time_varying: p
 
 def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_tests: pd.DataFrame | None,
                 sufficiency: pd.DataFrame | None, settings: RunSettings, interactions: pd.DataFrame | None = None,
-                time_varying: pd.DataFrame | None = None, workers: int | None = None, progress=print) -> pd.DataFrame:
+                time_varying: pd.DataFrame | None = None, workers: int | None = None, progress=print,
+                market_specs: Callable[[str, MarketData, list[ChannelSpec]], list[ChannelSpec]] | None = None) -> pd.DataFrame:
     """Fit every market once: the ``mmm_fit`` table (FIT_COLUMNS), one row per market.
 
     With ``pooling: partial`` and two or more markets, the markets are fitted in three stages (mmm.pooling):
@@ -117,7 +132,10 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
     the pool, with a warning row. Any other market that fails a data-sufficiency check, or cannot be fitted,
     gets a row with status 'not_fitted' and the reason. If no market can be fitted, the modeling step stops
     with the reasons. ``workers``: processes for the per-market fits (default: one per core, at most two, the size of
-    the project's machines); the tables do not depend on it.
+    the project's machines); the tables do not depend on it. ``market_specs(market, data, specs)`` may return the
+    market's channels with their own priors (the refresh from a previous run, mmm.refresh), applied over the pool's;
+    the priors each market was fitted with are recorded in ``channel_priors_json`` so the fit can be restored and
+    checked against its input.
     """
     config = FitConfig.from_settings(settings, **media_terms_config(interactions, time_varying))
     specs = channel_specs(channel_settings)
@@ -135,8 +153,10 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
                            Progress("mmm_fit (pooling, stage 1 of 2: each market alone)", len(alone), progress))
         pool = pooling.fit_pool([r for r in first if isinstance(r, FitResult)], specs)
     fitted = [m for m in data if plan[m][0] == "fit" or (pool is not None and plan[m][0] == "pool_only")]
+    base_specs = pool.market_specs(specs) if pool else specs
+    final_specs = {m: market_specs(m, data[m], base_specs) if market_specs is not None else base_specs for m in fitted}
     results = dict(zip(fitted, runner.map(_fit_task, [
-        (data[m], pool.market_specs(specs) if pool else specs, config, m,
+        (data[m], final_specs[m], config, m,
          _POOL_ONLY_MIN_WEEKS if plan[m][0] == "pool_only" else None) for m in fitted],
         Progress("mmm_fit" + (" (pooling, stage 2 of 2: each market with the pool)" if pool else ""), len(fitted), progress))))
     runner.close()
@@ -157,12 +177,20 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
                          fit_seconds=result.fit_seconds if result else math.nan,
                          schema_version=SCHEMA_VERSION, input_fingerprint=result.input_fingerprint if result else None,
                          pooling_json=pool.to_json() if pool is not None and result else None,
-                         fit_result_json=result.to_json() if result else None))
+                         fit_result_json=result.to_json() if result else None, package_version=mmm.__version__,
+                         channel_priors_json=_added_priors(base_specs, final_specs[m]) if result else None))
     out = pd.DataFrame(rows, columns=FIT_COLUMNS)
     if len(out) == 0 or (out["status"] != "fitted").all():
         reasons = "; ".join(out["message"]) or "mmm_model_input has no rows"
         raise InsufficientDataError(f"No market could be modeled. {reasons}")
     return out
+
+
+def _added_priors(base: list[ChannelSpec], final: list[ChannelSpec]) -> str:
+    """channel_priors_json of the priors in ``final`` that ``base`` (channel_config and the pool) does not already hold."""
+    given = {s.name: s.priors for s in base}
+    return channel_priors_json([replace(s, priors={k: v for k, v in s.priors.items() if given.get(s.name, {}).get(k) != v})
+                                for s in final])
 
 
 _POOL_ONLY_MIN_WEEKS = 20  # a market fitted through the pool needs this many weeks on top of its baseline terms
@@ -250,7 +278,8 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
     """Restore every fitted market of ``mmm_fit`` against the current input, without optimising.
 
     Refuses (StaleFitError) a result written by another schema version, or one whose input fingerprint
-    differs from that of the current model input, lift tests, channel settings and fit settings.
+    differs from that of the current model input, lift tests, channel settings and fit settings (with the
+    per-channel priors the fit recorded in ``channel_priors_json``, e.g. a refresh prior).
     """
     config, specs = FitConfig.from_settings(settings), channel_specs(channel_settings)
     fits = {}
@@ -260,6 +289,7 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
             data = market_data(model_input, r.market, lift_tests)
             pooled = getattr(r, "pooling_json", None)
             market_specs = pooling.Pool.from_json(pooled).market_specs(specs) if isinstance(pooled, str) else specs
+            market_specs = with_channel_priors(market_specs, getattr(r, "channel_priors_json", None))  # e.g. a refresh prior
             # the optional terms (seeds channel_interactions / channel_time_varying) are read by mmm_fit, which dbt
             # rebuilds when they change; the restore takes them from the stored fit
             terms = {k: getattr(result.config, k) for k in ("interactions", "time_varying") if getattr(result.config, k)}
