@@ -7,6 +7,9 @@ calls in the model file, so they stay there) and hands the relations to these he
   (``.df()``); on Databricks/Spark a Spark DataFrame (``.toPandas()``); a pandas frame passes through.
 * ``run_settings(relation)``: the ``mmm_run_settings`` rows as ``RunSettings``.
 * ``fitted_markets(...)``: the fits of ``mmm_fit`` restored against the current input (stale fits refused).
+* ``fit_markets(...)``, ``market_outputs(...)``: the work of ``mmm_fit`` and ``mmm_market_outputs``, on Spark
+  (``mmm.spark``, one market per ``applyInPandas`` group) when the model input is a Spark DataFrame (dbt on
+  Databricks), else in pandas (``mmm.tables``, ``mmm.outputs``: DuckDB). ``is_spark`` tells them apart.
 """
 
 from __future__ import annotations
@@ -28,7 +31,18 @@ def frame(relation) -> pd.DataFrame:
     raise TypeError(f"cannot read a {type(relation).__name__} as a pandas DataFrame")
 
 
+def is_spark(relation) -> bool:
+    """Whether ``relation`` is a Spark DataFrame (classic or Spark Connect), without importing pyspark."""
+    return type(relation).__module__.startswith("pyspark.")
+
+
+def _optional_frame(relation) -> pd.DataFrame | None:
+    return None if relation is None else frame(relation)
+
+
 def run_settings(relation) -> RunSettings:
+    if isinstance(relation, RunSettings):
+        return relation
     return RunSettings.from_table(frame(relation))
 
 
@@ -38,3 +52,32 @@ def fitted_markets(fit, model_input, channel_settings, lift_tests, settings) -> 
 
     return load_fitted_markets(frame(fit), frame(model_input), frame(channel_settings), frame(lift_tests),
                                run_settings(settings))
+
+
+def fit_markets(model_input, channel_settings, lift_tests, sufficiency, settings, interactions=None, time_varying=None,
+                **kwargs):
+    """The ``mmm_fit`` table: ``mmm.spark.fit_markets_spark`` (a Spark DataFrame) when ``model_input`` is a Spark
+    DataFrame, else ``mmm.tables.fit_markets`` (pandas). ``settings``: the mmm_run_settings relation or RunSettings;
+    ``kwargs`` go to the function called (e.g. ``market_specs``, the refresh hook)."""
+    args = (frame(channel_settings), _optional_frame(lift_tests), _optional_frame(sufficiency), run_settings(settings),
+            _optional_frame(interactions), _optional_frame(time_varying))
+    if is_spark(model_input):
+        from mmm.spark import fit_markets_spark
+
+        return fit_markets_spark(model_input, *args, **kwargs)
+    from mmm.tables import fit_markets as fit_markets_pandas
+
+    return fit_markets_pandas(frame(model_input), *args, **kwargs)
+
+
+def market_outputs(fit, model_input, channel_settings, lift_tests, scenarios, settings, **kwargs):
+    """The long ``mmm_market_outputs`` table: ``mmm.spark.market_outputs_spark`` when ``fit`` is a Spark DataFrame
+    (``model_input`` must be one too), else ``mmm.outputs.market_outputs`` (pandas)."""
+    args = (frame(channel_settings), _optional_frame(lift_tests), _optional_frame(scenarios), run_settings(settings))
+    if is_spark(fit):
+        from mmm.spark import market_outputs_spark
+
+        return market_outputs_spark(fit, model_input, *args, **kwargs)
+    from mmm.outputs import market_outputs as market_outputs_pandas
+
+    return market_outputs_pandas(frame(fit), frame(model_input), *args, **kwargs)
