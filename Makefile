@@ -20,6 +20,11 @@ $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 
 setup: $(BIN)/.installed
 
+# PySpark for src/tests/test_spark.py only (the `spark` extra, ~850 MB with its jars): `make build` never installs it
+$(BIN)/.spark-installed: $(BIN)/.installed pyproject.toml constraints.txt
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[spark]"
+	touch $@
+
 ## build: install (if needed) and run `dbt build` on the shipped demo data into $(MMM_DUCKDB_PATH)
 build: setup
 	mkdir -p $(dir $(MMM_DUCKDB_PATH))
@@ -28,7 +33,7 @@ build: setup
 ## test: install (if needed), run pytest, then every dbt test (dbt build runs the data and unit tests)
 test: setup pytest dbt-test
 
-pytest: setup
+pytest: setup $(BIN)/.spark-installed
 	$(BIN)/python -m pytest
 
 dbt-test: setup

@@ -8,11 +8,10 @@ The other mmm_* models restore these fits (mmm.dbt_io.fitted_markets), refusing 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from mmm.dbt_io import frame, run_settings
+    from mmm.dbt_io import fit_markets, frame, run_settings  # fit_markets: on Spark when dbt.ref gives Spark DataFrames
     from mmm.fit import FitConfig
     from mmm.operations import OperationsSettings
     from mmm.refresh import refresh_specs
-    from mmm.tables import fit_markets
 
     settings = run_settings(dbt.ref("mmm_run_settings"))
     operations = OperationsSettings.from_table(frame(dbt.ref("mmm_operations_settings")))
@@ -21,7 +20,7 @@ def model(dbt, session):
     if len(previous):
         hook = refresh_specs(previous, FitConfig.from_settings(settings), operations.refresh_prior_weight)
     return fit_markets(
-        frame(dbt.ref("mmm_model_input")),
+        dbt.ref("mmm_model_input"),
         frame(dbt.ref("int_channel_settings")),
         frame(dbt.ref("int_lift_tests_converted")),
         frame(dbt.ref("mmm_data_sufficiency")),

@@ -4,12 +4,11 @@ rows and the joint allocation. Each public fct_* mart selects its rows and contr
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from mmm.dbt_io import frame, run_settings
-    from mmm.outputs import market_outputs
+    from mmm.dbt_io import frame, market_outputs, run_settings  # market_outputs: on Spark when dbt.ref gives Spark DataFrames
 
     return market_outputs(
-        frame(dbt.ref("mmm_fit")),
-        frame(dbt.ref("mmm_model_input")),
+        dbt.ref("mmm_fit"),
+        dbt.ref("mmm_model_input"),
         frame(dbt.ref("int_channel_settings")),
         frame(dbt.ref("int_lift_tests_converted")),
         frame(dbt.ref("budget_scenarios")),

@@ -23,6 +23,10 @@ from mmm import dbt_io, outputs, pooling, spark, tables  # noqa: E402
 from mmm.demo import CHANNELS, simulate_market, true_lift  # noqa: E402
 from mmm.settings import RunSettings  # noqa: E402
 
+# PySpark 4.3 warns that pandas 3 is not fully supported (the one gap that bit, text columns written back from
+# applyInPandas, mmm.spark works around) and uses a pandas 3-deprecated keyword
+pytestmark = [pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+              pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 JAVA_17 = "/usr/lib/jvm/java-17-openjdk-amd64"
 # Both paths fit each market from data laid out alike (mmm.spark._market_data) in one thread: the numbers agree to
 # the last bit (measured); the tolerance only spares the test a summation order changed in some later edit.
