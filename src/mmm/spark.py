@@ -19,7 +19,7 @@ The per-market functions (``fit_market_frame``, ``market_output_frame``) are pla
 small shared inputs (channel settings, lift tests, run settings) travel with them in a context object.
 The tables equal the pandas path's (``tables.fit_markets``, ``outputs.market_outputs``) number for number, wall
 times aside: each market is fitted from data laid out in memory as a worker of the pandas path receives it
-(``_market_data``), and the pool sums the markets in the same order; src/tests/test_spark.py checks it.
+(``_as_in_a_worker``), and the pool sums the markets in the same order; src/tests/test_spark.py checks it.
 pyspark is imported only inside the Spark-facing functions: the package does not depend on it.
 """
 
@@ -89,11 +89,11 @@ def _stage_one_config(config: FitConfig) -> FitConfig:
     return dataclasses.replace(config, cv_folds=0, holdout_weeks=0, n_draws=20)
 
 
-def _market_data(model_input: pd.DataFrame, market: str, lift_tests: pd.DataFrame | None) -> MarketData:
-    """``tables.market_data`` as a worker of the pandas path receives it: through pickle. Unpickled frames are laid
-    out column by column in memory, which changes the fit's last bits and, through flat directions of the
-    optimizer, its answer by up to ~1e-4; with the same layout, both paths fit the same numbers."""
-    return pickle.loads(pickle.dumps(tables.market_data(model_input, market, lift_tests)))
+def _as_in_a_worker(data: MarketData) -> MarketData:
+    """A market's data as a worker of the pandas path receives it: through pickle. Unpickled frames are laid out
+    column by column in memory, which changes the fit's last bits and, through flat directions of the optimizer,
+    its answer by up to ~1e-4; with the same layout, both paths fit the same numbers."""
+    return pickle.loads(pickle.dumps(data))
 
 
 def fit_market_frame(model_input: pd.DataFrame, context: FitContext, stage: str = "final",
@@ -115,16 +115,17 @@ def fit_market_frame(model_input: pd.DataFrame, context: FitContext, stage: str 
     if stage == "alone":
         if plan != "fit":
             return pd.DataFrame(columns=tables.FIT_COLUMNS)
-        data = _market_data(model_input, market, context.lift_tests)
+        data = _as_in_a_worker(tables.market_data(model_input, market, context.lift_tests))
         specs = pooling.stage_one_specs(context.specs)
         result = tables._fit_task((data, specs, _stage_one_config(context.config), market, None))
         return _fit_row(market, n_weeks, result, None, None, specs, specs)
     if plan == "fail" or (plan == "pool_only" and pool is None):
         return _fit_row(market, n_weeks, None, reason, pool, context.specs, context.specs)
-    data = _market_data(model_input, market, context.lift_tests)
+    data = tables.market_data(model_input, market, context.lift_tests)
     base = pool.market_specs(context.specs) if pool is not None else context.specs
+    # the hook sees the data before pickling, as in tables.fit_markets
     final = context.market_specs(market, data, base) if context.market_specs is not None else base
-    result = tables._fit_task((data, final, context.config, market,
+    result = tables._fit_task((_as_in_a_worker(data), final, context.config, market,
                                tables._POOL_ONLY_MIN_WEEKS if plan == "pool_only" else None))
     if isinstance(result, FitResult) and plan == "pool_only":
         result.checks = ck.checks_frame([*(ck.Check(**r) for r in result.checks.to_dict("records")),

@@ -7,6 +7,7 @@ latter with one budget over all markets: the joint allocation on the driver). On
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -28,7 +29,7 @@ from mmm.settings import RunSettings  # noqa: E402
 pytestmark = [pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 JAVA_17 = "/usr/lib/jvm/java-17-openjdk-amd64"
-# Both paths fit each market from data laid out alike (mmm.spark._market_data) in one thread: the numbers agree to
+# Both paths fit each market from data laid out alike (mmm.spark._as_in_a_worker) in one thread: the numbers agree to
 # the last bit (measured); the tolerance only spares the test a summation order changed in some later edit.
 RTOL = 1e-9
 MODES = {"partial": RunSettings(pooling="partial", cv_folds=2, holdout_weeks=8),
@@ -201,3 +202,22 @@ def test_the_per_market_functions_are_pandas_in_pandas_out_without_spark(case):
     assert sorted(ingredients["channel"]) == sorted(ch.name for ch in CHANNELS[:4])
     assert len(spark.market_output_frame(fit[fit["market"] == "g04"], g04, spark.OutputContext(
         c["channel_settings"], None, None, settings))) == 0
+
+
+def test_the_refresh_hook_runs_with_each_market_on_spark_too(session, case):
+    # mmm_fit passes the refresh hook (mmm.refresh.refresh_specs, a closure over the previous posterior) as
+    # market_specs: on Spark it travels to the executors with the per-market function and gives the same priors
+    def hook(market, data, specs):
+        tight = {"g01": (0.2, 0.3), "g02": (-0.1, 0.3)}.get(market)
+        return [dataclasses.replace(s, priors={**s.priors, "roi": tight}) if tight and s.name == "tv" else s for s in specs]
+
+    settings = RunSettings(pooling="none", cv_folds=0, holdout_weeks=8)
+    c = case
+    three = c["model_input"][c["model_input"]["market"] != "g04"]
+    fit = tables.fit_markets(three, c["channel_settings"], None, None, settings, progress=None, market_specs=hook)
+    spark_fit = dbt_io.fit_markets(session.createDataFrame(three), c["channel_settings"], None, None, settings,
+                                   progress=None, market_specs=hook).toPandas().sort_values("market").reset_index(drop=True)
+    columns = ["market", "status", "input_fingerprint", "channel_priors_json"]
+    pd.testing.assert_frame_equal(spark_fit[columns], fit[columns], check_dtype=False)
+    assert json.loads(spark_fit["channel_priors_json"].iloc[0]) == {"tv": {"roi": [0.2, 0.3]}}
+    assert json.loads(spark_fit["channel_priors_json"].iloc[2]) == {}
