@@ -136,6 +136,7 @@ READS: dict[str, tuple[str, ...]] = {
         "mmm_lower",
         "mmm_upper",
     ),
+    "fct_build_runs": ("invocation_id", "command", "finished_at", "status", "failing_nodes", "outputs_invocation_id"),
     "fct_quarantined_rows": ("source_name", "raw_row_id", "rule", "reason", "market", "raw_record"),
     "fct_data_quality_results": (
         "expectation",

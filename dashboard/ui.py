@@ -45,10 +45,13 @@ def choose_market(page_title: str) -> None:
         path = warehouse.check_database()
         outputs = [load(name) for name in OUTPUT_TABLES]
         markets = common.markets(outputs[0].frame, [r.frame for r in outputs[1:]], load("fct_diagnostics").frame)
+        status = common.build_status(load("fct_build_runs").frame)
     except warehouse.WarehouseUnavailable as exc:
         st.title(page_title)
         st.error(str(exc))
         st.stop()
+    if status is not None and status.level != "caption":
+        note(status.level, status.text)  # on every page, above its title
     if not markets:
         st.title(page_title)
         st.error(
@@ -61,7 +64,9 @@ def choose_market(page_title: str) -> None:
         st.session_state[MARKET_KEY] = wanted if wanted in markets else markets[0]
     st.sidebar.selectbox("Market", markets, key=MARKET_KEY, format_func=common.market_label)
     built = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-    st.sidebar.caption(f"Warehouse `{path.name}`, last built {built}. Read-only; the model is not refitted.")
+    st.sidebar.caption(f"Warehouse `{path.name}`, last written {built}. Read-only; the model is not refitted.")
+    if status is not None and status.level == "caption":
+        st.sidebar.caption(status.text)
 
 
 def header(title: str, caption: str) -> str | None:

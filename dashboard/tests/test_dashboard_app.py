@@ -423,3 +423,21 @@ def test_dashboard_leaves_the_warehouse_untouched(monkeypatch, db_copy):
     for section in PAGES:
         open_section(monkeypatch, db, section)
     assert db.read_bytes() == before
+
+
+def test_a_failed_latest_build_is_said_on_every_page(monkeypatch, db_copy, tables):
+    """After a failed build the page says plainly that the latest build failed and which build it shows."""
+    db = db_copy(sql=(
+        "insert into fct_build_runs select 'failed-later' as invocation_id, command, selection, started_at + interval 1 hour,"
+        " finished_at + interval 1 hour, 'failed', node_count, 0, 0, 1, 0,"
+        " 'a_market_can_be_modeled (test, fail): no market can be modeled', '', '', outputs_invocation_id"
+        " from fct_build_runs order by finished_at desc limit 1",
+    ))
+    for section in ("overview", "data_quality"):
+        at = open_section(monkeypatch, db, section, market="us")
+        [error] = [t for t in texts(at.error) if t.startswith("The latest build")]
+        assert "failed: a_market_can_be_modeled (test, fail): no market can be modeled." in error
+        assert "The tables shown come from the build that finished" in error
+    at = open_section(monkeypatch, db_copy(), "overview", market="us")
+    assert not [t for t in texts(at.error) if t.startswith("The latest build")]
+    assert any(t.startswith("The tables shown come from the build that finished") for t in texts(at.sidebar.caption))

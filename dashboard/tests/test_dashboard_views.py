@@ -358,3 +358,34 @@ def test_the_build_z_sign_matches_predicted_minus_measured(tables):
             assert experiments.verdict(z) == ("✗ model too high" if predicted > measured else "✗ model too low")
         else:
             assert experiments.verdict(z) == "✓ consistent"
+
+
+# --- which build the tables come from (fct_build_runs) ------------------------------------------------------
+def test_build_status_names_the_build_the_tables_come_from(tables):
+    runs = tables["fct_build_runs"]
+    status = common.build_status(runs)
+    latest = runs.sort_values("finished_at").iloc[-1]
+    assert latest["status"] == "success" and latest["outputs_invocation_id"] == latest["invocation_id"]
+    assert status.level == "caption"
+    assert pd.Timestamp(latest["finished_at"]).strftime("%Y-%m-%d %H:%M UTC") in status.text
+    assert common.build_status(runs.iloc[0:0]) is None and common.build_status(None) is None
+
+
+def test_build_status_after_a_failed_build_says_so_and_which_build_is_shown(tables):
+    runs = tables["fct_build_runs"].sort_values("finished_at")
+    good = runs.iloc[-1]
+    failed = good.copy()
+    failed["invocation_id"], failed["status"] = "later-failed-run", "failed"
+    failed["finished_at"] = pd.Timestamp(good["finished_at"]) + pd.Timedelta(hours=1)
+    failed["failing_nodes"] = "quarantine_within_limits (test, fail): Nothing to model: raw_sales\nmmm_fit (model, error): x"
+    status = common.build_status(pd.concat([runs, failed.to_frame().T]))
+    assert status.level == "error"
+    assert status.text.startswith(f"The latest build (`dbt {good['command']}`, finished "
+                                  f"{failed['finished_at'].strftime('%Y-%m-%d %H:%M UTC')}) failed: quarantine_within_limits")
+    assert "(and 1 more)" in status.text
+    assert f"come from the build that finished {pd.Timestamp(good['finished_at']).strftime('%Y-%m-%d %H:%M UTC')}" in status.text
+    failed["outputs_invocation_id"] = None  # the failed build rewrote some public tables, not all
+    status = common.build_status(pd.concat([runs, failed.to_frame().T]))
+    assert status.level == "error" and "come from different builds" in status.text
+    failed["status"] = "success"
+    assert common.build_status(pd.concat([runs, failed.to_frame().T])).level == "warning"

@@ -21,6 +21,46 @@ class Figure:
     delta: str | None = None
 
 
+@dataclass(frozen=True)
+class BuildStatus:
+    """What the dashboard says about the build its tables come from: ``level`` error (the latest build failed),
+    warning (the public tables come from different builds) or caption (all is well)."""
+
+    level: str
+    text: str
+
+
+def build_status(runs: pd.DataFrame | None) -> BuildStatus | None:
+    """From the run log (fct_build_runs): which build the tables shown come from, and whether the latest failed.
+    None when the warehouse has no run log (an older build)."""
+    if runs is None or runs.empty:
+        return None
+    runs = runs.sort_values("finished_at")
+    latest = runs.iloc[-1]
+    shown_id = latest["outputs_invocation_id"]
+    shown = runs[runs["invocation_id"] == shown_id] if isinstance(shown_id, str) and shown_id else runs.iloc[0:0]
+    if not (isinstance(shown_id, str) and shown_id):
+        shown_text = ("The tables shown come from different builds (a build stopped half-way): `fct_build_outputs` "
+                      "says which build wrote each. Rebuild with `make build`.")
+    elif shown.empty:
+        shown_text = f"The tables shown were written by build `{shown_id[:8]}`, no longer in the run log."
+    else:
+        run = shown.iloc[0]
+        shown_text = f"The tables shown come from the build that finished {_when(run['finished_at'])} (`dbt {run['command']}`)."
+    if latest["status"] == "failed":
+        lines = [line for line in str(latest["failing_nodes"] or "").splitlines() if line.strip()]
+        why = f": {lines[0]}" + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "") if lines else ""
+        return BuildStatus("error", f"The latest build (`dbt {latest['command']}`, finished {_when(latest['finished_at'])}) "
+                                    f"failed{why}. {shown_text}")
+    if not (isinstance(shown_id, str) and shown_id):
+        return BuildStatus("warning", shown_text)
+    return BuildStatus("caption", shown_text)
+
+
+def _when(value: object) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
 NATIONAL = "national"  # market of the rows that add all markets up (fct_channel_summary, fct_response_curves)
 
 

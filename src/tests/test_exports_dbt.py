@@ -480,6 +480,14 @@ def test_a_failed_rebuild_is_recorded_and_leaves_one_run_in_the_public_tables(bu
     assert "quarantine_within_limits" in latest.failing_nodes and "Nothing to model: raw_sales" in latest.failing_nodes
     assert latest.rebuilt_public_tables == ""
     assert latest.outputs_invocation_id == demo_run.invocation_id.iloc[0]
+    # what the dashboard says over this warehouse: the latest build failed, the tables are the demo run's
+    from dashboard import warehouse
+    from dashboard.views.common import build_status
+
+    status = build_status(warehouse.read_table(builds["stop"].database, "fct_build_runs").frame)
+    assert status.level == "error" and "failed: " in status.text and "quarantine_within_limits" in status.text
+    finished = pd.Timestamp(demo_run.finished_at.iloc[0]).strftime("%Y-%m-%d %H:%M UTC")
+    assert f"The tables shown come from the build that finished {finished}" in status.text
     outputs = builds["stop"].query("select * from fct_build_outputs")
     assert set(outputs.table_name) == {"fct_quarantined_rows", "fct_data_quality_results"}
     assert set(outputs.invocation_id) == {demo_run.invocation_id.iloc[0]}
