@@ -17,7 +17,11 @@ values from these tables. The additions:
 * a run history of two runs: a first build as of ``EARLIER_AS_OF`` (only what the run history needs), then
   the full build; and, for the alerts, a channel Canada started in its last five weeks (``podcast``, new since
   the earlier run) and two last Canadian weeks whose revenue is half again what it was (far outside the
-  prediction interval, and a forecast of the newest weeks much worse than usual).
+  prediction interval, and a forecast of the newest weeks much worse than usual);
+* the optional media terms (off in the shipped project): one synergy pair (``SYNERGY_PAIR``) and one channel whose
+  effectiveness may drift (``DRIFTING_CHANNEL``), so fct_media_terms and fct_channel_effectiveness have rows. The
+  two term seeds are written into a copy of the project's dbt files in the build's work folder (dbt reads seeds
+  only from the project's ``seed-paths``); the repository's own seeds stay empty.
 
 About 30 s on 2 cores, plus about 20 s for the earlier run. ``python -m dashboard.tests.demo_warehouse
 out.duckdb`` writes one to look at: ``MMM_DUCKDB_PATH=out.duckdb make dashboard``.
@@ -61,6 +65,13 @@ NEW_CHANNEL = "podcast"
 NEW_CHANNEL_SPEND = [
     f"{week:%Y-%m-%d},ca,{NEW_CHANNEL},shows,6000.00,CAD,0" for week in pd.date_range("2025-11-24", periods=5, freq="W-MON")
 ]
+SYNERGY_PAIR = ("tv", "search")  # both modeled in every fitted market
+DRIFTING_CHANNEL = "social"
+TERM_SEEDS = {  # blank prior_sd / step_sd: the engine's defaults; 3 knots keep the extra fit time small
+    "channel_interactions": f"channel_a,channel_b,prior_sd\n{SYNERGY_PAIR[0]},{SYNERGY_PAIR[1]},\n",
+    "channel_time_varying": f"channel,knots,step_sd\n{DRIFTING_CHANNEL},3,\n",
+}
+PROJECT_FILES = ("dbt_project.yml", "models", "python_models", "macros", "seeds", "tests")  # what dbt reads
 ANOMALY = [  # the last two Canadian weeks, revenue x 1.5
     ("2025-12-21,ca,457511.95,CAD", "2025-12-21,ca,686267.93,CAD"),
     ("2025-12-28,ca,514923.58,CAD", "2025-12-28,ca,772385.37,CAD"),
@@ -105,12 +116,28 @@ def write_raw(folder: Path) -> Path:
     return folder
 
 
+def write_project(folder: Path) -> Path:
+    """A copy of the project's dbt files in `folder`, with the term seeds above (the Python package `mmm` is the
+    one installed, or the first on PYTHONPATH)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, dirs_exist_ok=True)
+        else:
+            shutil.copy(source, folder / name)
+    for seed, text in TERM_SEEDS.items():
+        (folder / "seeds" / f"{seed}.csv").write_text(text)
+    return folder
+
+
 def build(database: Path, work: Path | None = None) -> Path:
     """Run the project's `dbt build` (seeds and models) on the extended demo into `database`."""
     database = Path(database).resolve()
     database.parent.mkdir(parents=True, exist_ok=True)
     work = Path(work or tempfile.mkdtemp(prefix="dashboard-warehouse-"))
     raw = write_raw(work / "raw")
+    project = write_project(work / "project")
     dbt = Path(sys.executable).with_name("dbt")
     env = {
         **os.environ,
@@ -135,7 +162,7 @@ def build(database: Path, work: Path | None = None) -> Path:
             "--log-path",
             str(work / "logs"),
         ]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         if done.returncode != 0 or not database.is_file():
             raise RuntimeError(f"dbt build of the dashboard test warehouse failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
 
