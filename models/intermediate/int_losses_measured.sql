@@ -4,7 +4,9 @@
 -- How much of each raw file, market and channel (control) the quarantine removed: rows and money. One row per
 -- source_name and scope: 'file' (the whole file), 'market' (rows of one market), 'channel' (spend rows of one market
 -- and channel) or 'control' (control rows of one market and control). Quarantined rows are split into
---   lost        a rule that removes data (unparseable, negative, implausible, no FX rate, future date, ...),
+--   lost        a rule that removes data (unparseable, negative, implausible, no FX rate, ...),
+--   later       dated after var as_of_date (future_date): outside the modeling window, not lost (a backtest or a
+--               build as of an earlier date sets them aside on purpose); listed in the rules, not in the shares,
 --   superseded  a restated row whose other version is kept (conflicting_duplicate, duplicate_key),
 --   duplicate   an exact copy of a kept row (duplicate_row).
 -- Only lost rows count against var max_quarantined_share: is_over_limit when a file, market or channel of
@@ -96,6 +98,7 @@ classified as (
             when quarantine_rule is null then 'kept'
             when quarantine_rule = 'duplicate_row' then 'duplicate'
             when quarantine_rule in ('conflicting_duplicate', 'duplicate_key') then 'superseded'
+            when quarantine_rule = 'future_date' then 'later'
             else 'lost'
         end as row_class
     from all_rows
@@ -181,7 +184,7 @@ top_lost_rule as (
                 partition by source_name, scope, market, subject order by rule_rows desc, quarantine_rule
             ) as rule_rank
         from rule_counts
-        where quarantine_rule not in ('duplicate_row', 'conflicting_duplicate', 'duplicate_key')
+        where quarantine_rule not in ('duplicate_row', 'conflicting_duplicate', 'duplicate_key', 'future_date')
     ) as ranked
     where rule_rank = 1
 

@@ -5,14 +5,13 @@ horizon. Public as fct_backtest."""
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from mmm.backtest import backtest_table
-    from mmm.dbt_io import fitted_markets, frame, run_settings
+    from mmm.backtest import backtest_from_fits
+    from mmm.dbt_io import frame, run_settings
     from mmm.operations import OperationsSettings
 
-    settings = dbt.ref("mmm_run_settings")
-    fit = dbt.ref("mmm_fit")
+    settings = run_settings(dbt.ref("mmm_run_settings"))
     operations = OperationsSettings.from_table(frame(dbt.ref("mmm_operations_settings")))
-    fits = fitted_markets(fit, dbt.ref("mmm_model_input"), dbt.ref("int_channel_settings"),
-                          dbt.ref("int_lift_tests_converted"), settings)
-    return backtest_table(fits, frame(fit), operations.backtest_origins, operations.backtest_spacing_weeks,
-                          operations.backtest_horizon_weeks, run_settings(settings).min_weeks_required)
+    return backtest_from_fits(frame(dbt.ref("mmm_fit")), frame(dbt.ref("mmm_model_input")),
+                              frame(dbt.ref("int_channel_settings")), frame(dbt.ref("int_lift_tests_converted")), settings,
+                              operations.backtest_origins, operations.backtest_spacing_weeks,
+                              operations.backtest_horizon_weeks, settings.min_weeks_required)

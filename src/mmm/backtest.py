@@ -130,3 +130,28 @@ def backtest_table(fits: Mapping[str, FittedModel], fit_table: pd.DataFrame | No
     if not frames:
         return pd.DataFrame(columns=["market", *BACKTEST_COLUMNS])
     return pd.concat(frames, ignore_index=True)
+
+
+def backtest_from_fits(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                       lift_tests: pd.DataFrame | None, settings, n_origins: int, spacing: int, horizon: int,
+                       min_train_weeks: int = 52, workers: int | None = None) -> pd.DataFrame:
+    """``backtest_table`` for the stored fits, each market restored once, in worker processes (both cores):
+    the refits at past origins are the costliest part of an operations build, linear in the number of markets."""
+    from mmm.tables import map_fitted_markets
+
+    added = {}
+    if "channel_priors_json" in fit_table.columns:
+        added = {r.market: json.loads(r.channel_priors_json) for r in fit_table.itertuples()
+                 if isinstance(r.channel_priors_json, str) and r.channel_priors_json}
+    extra = {m: (n_origins, spacing, horizon, min_train_weeks, added.get(m)) for m in fit_table["market"]}
+    frames = map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, settings, _market_backtest, extra,
+                                "mmm_backtest", workers)
+    if not frames:
+        return pd.DataFrame(columns=["market", *BACKTEST_COLUMNS])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _market_backtest(fm: FittedModel, extra: tuple) -> pd.DataFrame:
+    n_origins, spacing, horizon, min_train_weeks, added = extra
+    return backtest(fm, n_origins, spacing, horizon, min_train_weeks, added).assign(market=fm.market)[
+        ["market", *BACKTEST_COLUMNS]]

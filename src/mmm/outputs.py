@@ -56,11 +56,61 @@ COLUMNS = {
     "revenue_change_upper": "number", "revenue_change_per_spend_change": "number",
 }
 
+# The columns of each output table: what its public mart selects (src/tests/test_contracts.py checks them against
+# the marts' contracts), so a reader of the long table can take one table back without the others' columns.
+OUTPUT_COLUMNS = {
+    "fitted_revenue": (
+        "market", "week_start_date", "actual_revenue", "fitted_revenue", "fitted_lower", "fitted_upper", "is_holdout",
+        "forecast_revenue"
+    ),
+    "contributions": (
+        "market", "week_start_date", "component", "component_type", "contribution"
+    ),
+    "channel_summary": (
+        "market", "channel", "display_name", "spend", "contribution", "contribution_lower", "contribution_upper", "roi",
+        "roi_lower", "roi_upper", "mroi", "mroi_lower", "mroi_upper", "current_weekly_spend", "saturation_weekly_spend",
+        "spend_share", "contribution_share", "warnings"
+    ),
+    "response_curves": (
+        "market", "channel", "weekly_spend", "expected_weekly_revenue", "lower", "upper", "mroi", "is_current_spend"
+    ),
+    "optimal_allocation": (
+        "market", "channel", "current_weekly_spend", "optimal_weekly_spend", "min_weekly_spend", "max_weekly_spend",
+        "expected_revenue_current", "expected_revenue_optimal", "expected_revenue_optimal_lower",
+        "expected_revenue_optimal_upper", "change_pct", "binding_constraint", "weekly_budget", "is_joint_over_markets",
+        "optimizer_message", "optimizer_success"
+    ),
+    "target_budget": (
+        "market", "mode", "target", "feasible", "weekly_budget", "achieved", "channel", "weekly_spend",
+        "expected_weekly_revenue", "message"
+    ),
+    "scenarios": (
+        "scenario_name", "market", "description", "spend_change", "revenue_change", "revenue_change_lower",
+        "revenue_change_upper", "revenue_change_per_spend_change", "message"
+    ),
+    "lift_test_calibration": (
+        "market", "experiment_id", "channel", "measured_lift", "measured_lift_se", "predicted_lift", "predicted_lift_lower",
+        "predicted_lift_upper", "z_score", "start_date", "end_date"
+    ),
+    "fit_parameters": (
+        "market", "channel", "parameter", "estimate", "lower", "upper", "std_error", "p_value"
+    ),
+    "national_allocation": (
+        "market", "channel", "current_weekly_spend", "optimal_weekly_spend", "min_weekly_spend", "max_weekly_spend",
+        "expected_revenue_current", "expected_revenue_optimal", "expected_revenue_optimal_lower",
+        "expected_revenue_optimal_upper", "change_pct", "binding_constraint", "weekly_budget", "is_joint_over_markets",
+        "optimizer_message", "optimizer_success"
+    ),
+    "model_checks": (
+        "market", "check_name", "channel", "category", "value", "threshold", "status", "message"
+    ),
+}
+
 
 def output_table(outputs: pd.DataFrame, output: str, national: bool = False) -> pd.DataFrame:
-    """The rows of one output table (``output``) of the long ``mmm_market_outputs`` table, without the national
-    rows unless ``national``; the other tables' columns stay (null)."""
-    rows = outputs[outputs["output"] == output]
+    """One output table (``output``, its OUTPUT_COLUMNS) taken back from the long ``mmm_market_outputs`` table,
+    without the national rows unless ``national``."""
+    rows = outputs.loc[outputs["output"] == output, list(OUTPUT_COLUMNS[output])]
     return (rows if national else rows[rows["market"] != NATIONAL]).reset_index(drop=True)
 
 

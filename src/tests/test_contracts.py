@@ -84,3 +84,12 @@ def test_the_long_tables_columns_cover_every_marts_contract():
     for mart, table in contracts.public_tables().items():
         if mart in MARTS:
             assert set(table.column_names) <= set(outputs.COLUMNS), (mart, set(table.column_names) - set(outputs.COLUMNS))
+
+
+@pytest.mark.parametrize("mart", sorted(MARTS))
+def test_output_columns_are_the_marts_contract_columns(long_table, mart):
+    """outputs.OUTPUT_COLUMNS (what output_table takes back from the long table) is each mart's contract."""
+    assert outputs.OUTPUT_COLUMNS[MARTS[mart]] == tuple(contracts.public_tables()[mart].column_names)
+    if MARTS[mart] in set(long_table["output"]):
+        table = outputs.output_table(long_table, MARTS[mart])
+        assert list(table.columns) == list(outputs.OUTPUT_COLUMNS[MARTS[mart]]) and len(table)

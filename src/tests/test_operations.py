@@ -405,3 +405,12 @@ def test_the_operations_outputs_have_the_contract_columns(runs, market):
     assert public["fct_backtest"].column_names == list(backtest.columns)
     assert public["fct_alerts"].column_names == list(alerts.columns)
     assert public["fct_run_history"].grain == ("run_id", "market", "channel")
+
+
+def test_the_backtest_in_worker_processes_equals_the_one_in_process(runs, market):
+    """backtest_from_fits (what mmm_backtest runs: each market restored in a worker) gives backtest_table's rows."""
+    fit, fits, _, _ = runs["r3"]
+    expected = bt.backtest_table(fits, fit, 2, 4, 4)
+    got = bt.backtest_from_fits(fit, cut(market, 108), settings_frame(), None, SETTINGS, 2, 4, 4)
+    assert len(got) == 8 and set(got["horizon_weeks"]) == {1, 2, 3, 4}
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-6)
