@@ -54,12 +54,9 @@ def nothing_to_show(all_terms: pd.DataFrame, market_terms: pd.DataFrame, market:
     return None
 
 
-def _per_dollar(value: object) -> str:
-    """Revenue per $1: two decimals, three significant digits below 0.1 (a synergy ROI is often a few cents)."""
-    if pd.isna(value):
-        return "–"
-    number = float(value)
-    return f"{number:.2f}" if abs(number) >= 0.1 or number == 0 else f"{number:.2g}"
+def synergy_roi(value: object) -> str:
+    """A synergy ROI, revenue per $1 of the pair's spend, to three decimals (it is often a few cents)."""
+    return "–" if pd.isna(value) else f"{float(value):.3f}"
 
 
 def _times(value: object) -> str:
@@ -89,8 +86,8 @@ def synergy_sentence(row: pd.Series) -> Sentence:
     """Whether the pair works better together, cannibalises, or cannot be told apart from no synergy."""
     revenue = fmt.money(row["contribution"])
     interval = fmt.money_range(row["contribution_lower"], row["contribution_upper"])
-    roi = (f"{_per_dollar(row['roi'])} per $1 of their combined spend "
-           f"({_per_dollar(row['roi_lower'])} – {_per_dollar(row['roi_upper'])})")
+    roi = (f"a synergy ROI of {synergy_roi(row['roi'])} per $1 of their combined spend "
+           f"(interval {synergy_roi(row['roi_lower'])} – {synergy_roi(row['roi_upper'])})")
     if row["verdict"] == BETTER_TOGETHER:
         text = (f"**{row['pair']} work better together**: running both added {revenue} over the modeled period "
                 f"(interval {interval}), {roi}.")
@@ -109,8 +106,8 @@ def synergy_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Pair": frame["pair"],
             "Term revenue": frame["contribution"].map(fmt.money),
             "Interval": [fmt.money_range(lo, hi) for lo, hi in zip(frame["contribution_lower"], frame["contribution_upper"])],
-            "Synergy ROI": frame["roi"].map(_per_dollar),
-            "ROI interval": [f"{_per_dollar(lo)} – {_per_dollar(hi)}" for lo, hi in zip(frame["roi_lower"], frame["roi_upper"])],
+            "Synergy ROI": frame["roi"].map(synergy_roi),
+            "ROI interval": [f"{synergy_roi(lo)} – {synergy_roi(hi)}" for lo, hi in zip(frame["roi_lower"], frame["roi_upper"])],
             "Reading": frame["verdict"],
         }
     )
@@ -149,9 +146,9 @@ def drifting(terms: pd.DataFrame, effectiveness: pd.DataFrame, labels: dict[str,
 
 def drift_sentence(row: pd.Series) -> Sentence:
     """The channel's current ROI next to its average ROI, and whether it works better or worse now."""
-    current = (f"its ROI at the last week's effectiveness is {_per_dollar(row['roi_current'])} "
-               f"({_per_dollar(row['roi_current_lower'])} – {_per_dollar(row['roi_current_upper'])})")
-    average = f"{_per_dollar(row['roi'])} on average over the modeled period"
+    current = (f"its ROI at the last week's effectiveness is {fmt.ratio(row['roi_current'])} "
+               f"({fmt.ratio(row['roi_current_lower'])} – {fmt.ratio(row['roi_current_upper'])})")
+    average = f"{fmt.ratio(row['roi'])} on average over the modeled period"
     now = (f"; the last week's effectiveness is {_times(row['now'])} its average ({_times(row['now_lower'])} – "
            f"{_times(row['now_upper'])})" if pd.notna(row["now"]) else "")
     if row["verdict"] == BETTER_NOW:
