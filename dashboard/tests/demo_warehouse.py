@@ -12,16 +12,16 @@ values from these tables. The additions:
   model is too high);
 * target modes: ``target_mroi`` for every market, and a ``target_revenue_weekly`` that the US can reach
   and Canada cannot;
+* the optional media terms (off in the shipped project): one synergy pair (``SYNERGY_PAIR``) and one channel whose
+  effectiveness may drift (``DRIFTING_CHANNEL``), so fct_media_terms and fct_channel_effectiveness have rows. The
+  two term seeds are written into a copy of the project's dbt files in the build's work folder (dbt reads seeds
+  only from the project's ``seed-paths``); the repository's own seeds stay empty;
 * the plan forecast's target: ``plan_target_growth`` +15% on the same weeks last year (the spend plan and the
   control plan are the shipped seeds).
 * a run history of two runs: a first build as of ``EARLIER_AS_OF`` (only what the run history needs), then
   the full build; and, for the alerts, a channel Canada started in its last five weeks (``podcast``, new since
   the earlier run) and two last Canadian weeks whose revenue is half again what it was (far outside the
-  prediction interval, and a forecast of the newest weeks much worse than usual);
-* the optional media terms (off in the shipped project): one synergy pair (``SYNERGY_PAIR``) and one channel whose
-  effectiveness may drift (``DRIFTING_CHANNEL``), so fct_media_terms and fct_channel_effectiveness have rows. The
-  two term seeds are written into a copy of the project's dbt files in the build's work folder (dbt reads seeds
-  only from the project's ``seed-paths``); the repository's own seeds stay empty.
+  prediction interval, and a forecast of the newest weeks much worse than usual).
 
 About 30 s on 2 cores, plus about 20 s for the earlier run. ``python -m dashboard.tests.demo_warehouse
 out.duckdb`` writes one to look at: ``MMM_DUCKDB_PATH=out.duckdb make dashboard``.
@@ -65,13 +65,6 @@ NEW_CHANNEL = "podcast"
 NEW_CHANNEL_SPEND = [
     f"{week:%Y-%m-%d},ca,{NEW_CHANNEL},shows,6000.00,CAD,0" for week in pd.date_range("2025-11-24", periods=5, freq="W-MON")
 ]
-SYNERGY_PAIR = ("tv", "search")  # both modeled in every fitted market
-DRIFTING_CHANNEL = "social"
-TERM_SEEDS = {  # blank prior_sd / step_sd: the engine's defaults; 3 knots keep the extra fit time small
-    "channel_interactions": f"channel_a,channel_b,prior_sd\n{SYNERGY_PAIR[0]},{SYNERGY_PAIR[1]},\n",
-    "channel_time_varying": f"channel,knots,step_sd\n{DRIFTING_CHANNEL},3,\n",
-}
-PROJECT_FILES = ("dbt_project.yml", "models", "python_models", "macros", "seeds", "tests")  # what dbt reads
 ANOMALY = [  # the last two Canadian weeks, revenue x 1.5
     ("2025-12-21,ca,457511.95,CAD", "2025-12-21,ca,686267.93,CAD"),
     ("2025-12-28,ca,514923.58,CAD", "2025-12-28,ca,772385.37,CAD"),
@@ -114,6 +107,15 @@ def write_raw(folder: Path) -> Path:
     _append(folder / "raw_controls.csv", controls)
     _append(folder / "raw_lift_tests.csv", [LIFT_TEST])
     return folder
+
+
+SYNERGY_PAIR = ("tv", "video")  # both modeled in every fitted market; not search, whose lift test is pinned above
+DRIFTING_CHANNEL = "social"
+TERM_SEEDS = {  # blank prior_sd / step_sd: the engine's defaults; 3 knots keep the extra fit time small
+    "channel_interactions": f"channel_a,channel_b,prior_sd\n{SYNERGY_PAIR[0]},{SYNERGY_PAIR[1]},\n",
+    "channel_time_varying": f"channel,knots,step_sd\n{DRIFTING_CHANNEL},3,\n",
+}
+PROJECT_FILES = ("dbt_project.yml", "models", "python_models", "macros", "seeds", "tests")  # what dbt reads
 
 
 def write_project(folder: Path) -> Path:

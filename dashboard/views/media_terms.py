@@ -82,6 +82,20 @@ def synergy(terms: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return out.sort_values("contribution", key=abs, ascending=False, kind="stable").reset_index(drop=True)
 
 
+def resplit_caveat(terms: pd.DataFrame, labels: dict[str, str]) -> str | None:
+    """For the Budget page's re-split from the stored curves: what it leaves out when the market has synergy terms
+    (None without them)."""
+    if terms.empty or not (terms["term_type"] == "synergy").any():
+        return None
+    pairs = ", ".join(synergy(terms, labels)["pair"])
+    return (
+        f"This market has synergy terms ({pairs}). The re-split here works from each channel's stored curve, which holds "
+        "the channel's half of a synergy at the other channel's current spend, so it leaves out how the synergy changes "
+        "when the split moves. The optimal allocation above, the scenarios and the target budgets count it: at the same "
+        "budget the two splits can differ (see Channels, Optional media terms)."
+    )
+
+
 def synergy_sentence(row: pd.Series) -> Sentence:
     """Whether the pair works better together, cannibalises, or cannot be told apart from no synergy."""
     revenue = fmt.money(row["contribution"])
