@@ -34,7 +34,7 @@ def test_the_anomaly_and_the_new_channel_raise_alerts(tables):
     anomaly = alerts[alerts["alert_name"] == "revenue_outside_prediction_interval"]
     assert (anomaly["severity"] == "critical").all()
     assert f"{anomaly['week_start_date'].max():%Y-%m-%d}" == "2025-12-22"
-    assert anomaly["message"].str.contains("far above the model's").all()
+    assert anomaly["message"].str.contains("far below the model's").all()
     alerts = alerts.set_index("alert_name")
     assert alerts.loc["forecast_drift", "severity"] in ("warning", "critical")
     new = alerts.loc["new_channel"]
