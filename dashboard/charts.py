@@ -514,3 +514,23 @@ def challenger_importance(frame: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=HEIGHT)
     )
+
+
+def effectiveness_path(path: pd.DataFrame, title: str) -> alt.LayerChart:
+    """A drifting channel's effectiveness week by week relative to its average (line), its interval (band) and
+    the average (grey dashed line at 1)."""
+    x = alt.X("week_start_date:T", title=None)
+    tooltip = [
+        alt.Tooltip("week_start_date:T", title="Week starting", format="%Y-%m-%d"),
+        alt.Tooltip("effectiveness:Q", title="Effectiveness (1 = average)", format=".2f"),
+        alt.Tooltip("lower:Q", title="Interval low", format=".2f"),
+        alt.Tooltip("upper:Q", title="Interval high", format=".2f"),
+    ]
+    band = (
+        alt.Chart(path)
+        .mark_area(opacity=0.2, color=FITTED_COLOR)
+        .encode(x=x, y=alt.Y("lower:Q", title="Effectiveness (1 = average)", scale=alt.Scale(zero=False)), y2="upper:Q")
+    )
+    line = alt.Chart(path).mark_line(color=FITTED_COLOR).encode(x=x, y="effectiveness:Q", tooltip=tooltip)
+    average = alt.Chart(path).mark_rule(strokeDash=[5, 4], color=CURRENT_COLOR).encode(y=alt.datum(1.0))
+    return alt.layer(band, average, line).properties(title=title, height=260)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts, plan_forecast_ui, reoptimize, ui
 from dashboard.views import budget as view
+from dashboard.views import media_terms
 from dashboard.views.common import market_label
 
 market = ui.header("Budget", "Where the next dollar should go, from the stored response curves.")
@@ -71,13 +72,16 @@ else:
         help=f"Between {frame['min_weekly_spend'].sum():,.0f} and {frame['max_weekly_spend'].sum():,.0f} "
         "(the sum of the channel bounds).",
     )
+    caveat = media_terms.resplit_caveat(ui.market_frame("fct_media_terms", market), labels)
+    if caveat:
+        st.info(caveat)
     try:
         result = reoptimize.reoptimize(frame, curves, budget)
     except reoptimize.ReoptimizeError as exc:
         st.warning(str(exc))
     else:
         st.markdown(view.reoptimized_sentence(budget, result))
-        if abs(budget - allocation.budget) < 1.0:
+        if abs(budget - allocation.budget) < 1.0 and not caveat:  # with synergy terms the splits can differ: show it
             st.caption(
                 "This is the budget of the stored optimum, so the split is the optimal allocation shown above. "
                 "Change the budget to see another split."

@@ -1,14 +1,16 @@
-"""Channels: spend vs contribution share, ROI and marginal ROI with intervals, warnings in plain words."""
+"""Channels: spend vs contribution share, ROI and marginal ROI with intervals, warnings in plain words, and the
+optional media terms (synergy between pairs, effectiveness drifting over time) when declared."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, ui
-from dashboard.views import channels
+from dashboard import charts, ui, warehouse
+from dashboard.views import channels, media_terms
 
 market = ui.header("Channels", "Which channels pay back, and how sure the model is about it.")
-summary = channels.ordered(ui.table_for_market("fct_channel_summary", market), ui.labels(market))
+labels = ui.labels(market)
+summary = channels.ordered(ui.table_for_market("fct_channel_summary", market), labels)
 
 st.subheader("Warnings")
 warnings = channels.warnings(summary)
@@ -37,3 +39,49 @@ st.caption(
 
 st.subheader("Channel table")
 st.dataframe(channels.channel_table(summary), hide_index=True, width="stretch")
+
+
+def media_terms_block(market: str | None, labels: dict[str, str]) -> None:
+    """Synergy terms and drifting channels (fct_media_terms, fct_channel_effectiveness), or why there are none."""
+    terms_read = ui.load("fct_media_terms")
+    if terms_read.is_missing:
+        st.warning(terms_read.message())
+        return
+    terms = warehouse.for_market(terms_read.frame, market)
+    off = media_terms.nothing_to_show(terms_read.frame, terms, market)
+    if off:
+        st.caption(off)
+        return
+
+    synergy = media_terms.synergy(terms, labels)
+    if not synergy.empty:
+        st.markdown("**Synergy between channels**")
+        for _, row in synergy.iterrows():
+            sentence = media_terms.synergy_sentence(row)
+            ui.note(sentence.level, sentence.text)
+        st.dataframe(media_terms.synergy_table(synergy), hide_index=True, width="stretch")
+        st.caption(media_terms.SYNERGY_SPLIT)
+
+    effectiveness_read = ui.load("fct_channel_effectiveness")
+    effectiveness = warehouse.for_market(effectiveness_read.frame, market)
+    drifting = media_terms.drifting(terms, effectiveness, labels)
+    if not drifting.empty:
+        st.markdown("**Effectiveness over time**")
+        for _, row in drifting.iterrows():
+            sentence = media_terms.drift_sentence(row)
+            ui.note(sentence.level, sentence.text)
+            path = media_terms.effectiveness_path(effectiveness, row["channel"])
+            if path.empty:
+                st.warning(effectiveness_read.message() if effectiveness_read.is_missing else
+                           f"`fct_channel_effectiveness` has no weeks for {row['label']}: rebuild with `make build`.")
+            else:
+                st.altair_chart(charts.effectiveness_path(path, f"{row['label']}: effectiveness over time"), width="stretch")
+        st.caption(
+            "Effectiveness: revenue from a unit of the channel's saturated, carried-over spend that week over its average "
+            "(1 = average; band: the interval). ROI now: the ROI the whole period would have had at the last week's "
+            "effectiveness. The response curves, marginal ROI and the budget use the current effectiveness."
+        )
+
+
+st.subheader("Optional media terms")
+media_terms_block(market, labels)

@@ -13,6 +13,10 @@ values from these tables. The additions:
   model is too high);
 * target modes: ``target_mroi`` for every market, and a ``target_revenue_weekly`` that the US can reach
   and Canada cannot;
+* the optional media terms (off in the shipped project): one synergy pair (``SYNERGY_PAIR``) and one channel whose
+  effectiveness may drift (``DRIFTING_CHANNEL``), so fct_media_terms and fct_channel_effectiveness have rows. The
+  two term seeds are written into a copy of the project's dbt files in the build's work folder (dbt reads seeds
+  only from the project's ``seed-paths``); the repository's own seeds stay empty;
 * the plan forecast's target: ``plan_target_growth`` +15% on the same weeks last year (the spend plan and the
   control plan are the shipped seeds).
 * a run history of two runs: a first build as of ``EARLIER_AS_OF`` (only what the run history needs), then
@@ -106,12 +110,37 @@ def write_raw(folder: Path) -> Path:
     return folder
 
 
+SYNERGY_PAIR = ("tv", "video")  # both modeled in every fitted market; not search, whose lift test is pinned above
+DRIFTING_CHANNEL = "social"
+TERM_SEEDS = {  # blank prior_sd / step_sd: the engine's defaults; 3 knots keep the extra fit time small
+    "channel_interactions": f"channel_a,channel_b,prior_sd\n{SYNERGY_PAIR[0]},{SYNERGY_PAIR[1]},\n",
+    "channel_time_varying": f"channel,knots,step_sd\n{DRIFTING_CHANNEL},3,\n",
+}
+PROJECT_FILES = ("dbt_project.yml", "models", "python_models", "macros", "seeds", "tests")  # what dbt reads
+
+
+def write_project(folder: Path) -> Path:
+    """A copy of the project's dbt files in `folder`, with the term seeds above (the Python package `mmm` is the
+    one installed, or the first on PYTHONPATH)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, dirs_exist_ok=True)
+        else:
+            shutil.copy(source, folder / name)
+    for seed, text in TERM_SEEDS.items():
+        (folder / "seeds" / f"{seed}.csv").write_text(text)
+    return folder
+
+
 def build(database: Path, work: Path | None = None) -> Path:
     """Run the project's `dbt build` (seeds and models) on the extended demo into `database`."""
     database = Path(database).resolve()
     database.parent.mkdir(parents=True, exist_ok=True)
     work = Path(work or tempfile.mkdtemp(prefix="dashboard-warehouse-"))
     raw = write_raw(work / "raw")
+    project = write_project(work / "project")
     dbt = Path(sys.executable).with_name("dbt")
     env = {
         **os.environ,
@@ -136,7 +165,7 @@ def build(database: Path, work: Path | None = None) -> Path:
             "--log-path",
             str(work / "logs"),
         ]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         if done.returncode != 0 or not database.is_file():
             raise RuntimeError(f"dbt build of the dashboard test warehouse failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
 

@@ -53,6 +53,11 @@ def sections(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, int, list[
     change = allocation["expected_revenue_optimal"].sum() - allocation["expected_revenue_current"].sum()
     quarantined = tables["fct_quarantined_rows"]
     source, rule = quarantined.groupby(["source_name", "rule"]).size().idxmax()
+    terms = tables["fct_media_terms"]
+    terms = terms[terms["market"] == first]  # the optional media terms the fixture declares (demo_warehouse.TERM_SEEDS)
+    drifting = terms.loc[terms["term_type"] == "time_varying", "channel_a"]
+    synergy = terms[terms["term_type"] == "synergy"]
+    names = dict(zip(summary["channel"], summary["display_name"]))
     return [
         (
             "",
@@ -66,7 +71,15 @@ def sections(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, int, list[
                 "Media drove",
             ],
         ),
-        ("channels", "Channels", 3, ["Warnings", "Spend share vs contribution share", "Channel table"]),
+        (
+            "channels",
+            "Channels",
+            3 + len(drifting),  # one effectiveness chart per drifting channel
+            ["Warnings", "Spend share vs contribution share", "Channel table", "Optional media terms"]
+            + (["Synergy between channels"] if len(synergy) else [])
+            + [f"{names[a]} & {names[b]}" for a, b in zip(synergy["channel_a"], synergy["channel_b"])]
+            + (["Effectiveness over time"] if len(drifting) else []),
+        ),
         (
             "response-curves",
             "Response curves",

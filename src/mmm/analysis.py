@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -30,6 +29,24 @@ from mmm.fit import FitConfig, MarketData, Problem, prepare_problem
 from mmm.model import ChannelSpec
 from mmm.response import ParametricResponse, PosteriorMeanResponse, saturation_point
 from mmm.results import FitResult
+
+
+class cached_without_lock:
+    """functools.cached_property without its lock. Before Python 3.12 it holds one lock per class while computing
+    (``posterior`` takes seconds); a worker forked meanwhile by another dbt thread (tables._Runner) inherits the lock
+    held and waits for it forever. Here a value computed twice by two threads is the same, so no lock is needed."""
+
+    def __init__(self, func) -> None:
+        self.func, self.__doc__ = func, func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)  # the instance's dict wins from then on
+        return value
 
 
 @dataclass(frozen=True)
@@ -92,7 +109,7 @@ class FittedModel:
         lo = (1 - self.level) / 2
         return np.quantile(a, lo, axis=axis), np.quantile(a, 1 - lo, axis=axis)
 
-    @cached_property
+    @cached_without_lock
     def map_media(self) -> tuple[np.ndarray, np.ndarray]:
         """(weekly effect of every spend column (T, K), beta (C,)) at the MAP."""
         return self.problem.media(self.result.z)
@@ -106,7 +123,7 @@ class FittedModel:
     def beta(self) -> np.ndarray:
         return self.map_media[1]
 
-    @cached_property
+    @cached_without_lock
     def posterior(self) -> PosteriorSample:
         """The media model at every posterior draw (computed once, on first use)."""
         mm = self.problem.media_model

@@ -367,3 +367,51 @@ def test_posterior_draws_are_centred_on_the_estimates(fits):
         inside += int(((lo <= contrib) & (contrib <= hi)).sum())
         total += len(contrib)
     assert inside >= 0.9 * total, (inside, total)
+
+
+def _lazy_class(started, release):
+    import threading
+
+    class Lazy:
+        @an.cached_without_lock
+        def value(self) -> int:
+            if threading.current_thread() is not threading.main_thread():  # the slow computation in another thread
+                started.set()
+                release.wait(10)
+            return 42
+
+    return Lazy
+
+
+@pytest.mark.parametrize("descriptor", ["ours", "functools"])
+def test_a_cached_property_being_computed_does_not_block_a_forked_worker(descriptor, monkeypatch):
+    """A dbt thread computes a FittedModel's posterior while another forks workers (tables._Runner): the worker must
+    not inherit a held lock. functools.cached_property holds one per class until Python 3.12; ours holds none."""
+    import functools
+    import multiprocessing
+    import sys
+    import threading
+
+    if descriptor == "functools":
+        if sys.version_info >= (3, 12):
+            pytest.skip("functools.cached_property has no lock from Python 3.12")
+        monkeypatch.setattr(an, "cached_without_lock", functools.cached_property)
+    started, release = threading.Event(), threading.Event()
+    lazy = _lazy_class(started, release)
+    computing = threading.Thread(target=lambda: lazy().value)
+    computing.start()
+    assert started.wait(10)
+    try:
+        worker = multiprocessing.get_context("fork").Process(target=lambda: sys.exit(0 if lazy().value == 42 else 1))
+        worker.start()
+        worker.join(5)
+        hung = worker.exitcode is None
+        if hung:
+            worker.kill()
+            worker.join()
+    finally:
+        release.set()
+        computing.join()
+    assert hung == (descriptor == "functools")
+    if not hung:
+        assert worker.exitcode == 0
