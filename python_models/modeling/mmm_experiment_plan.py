@@ -4,10 +4,10 @@
 def model(dbt, session):
     dbt.config(materialized="table")
     from mmm import planning
-    from mmm.dbt_io import fitted_markets, frame, run_settings
+    from mmm.dbt_io import frame, run_settings
 
-    settings = dbt.ref("mmm_run_settings")
-    fits = fitted_markets(dbt.ref("mmm_fit"), dbt.ref("mmm_model_input"), dbt.ref("int_channel_settings"),
-                          dbt.ref("int_lift_tests_converted"), settings)
     planning_settings = planning.PlanningSettings.from_table(frame(dbt.ref("mmm_planning_settings")))
-    return planning.experiment_plan_table(fits, run_settings(settings), planning_settings)
+    return planning.experiment_plan_from_fits(frame(dbt.ref("mmm_fit")), frame(dbt.ref("mmm_model_input")),
+                                              frame(dbt.ref("int_channel_settings")),
+                                              frame(dbt.ref("int_lift_tests_converted")),
+                                              run_settings(dbt.ref("mmm_run_settings")), planning_settings)

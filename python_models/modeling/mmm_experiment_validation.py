@@ -3,10 +3,10 @@
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from mmm import planning
-    from mmm.dbt_io import fitted_markets, frame
+    from mmm.dbt_io import frame, run_settings
+    from mmm.experiment_validation import experiment_validation_from_fits
 
-    lift_tests = dbt.ref("int_lift_tests_converted")
-    fits = fitted_markets(dbt.ref("mmm_fit"), dbt.ref("mmm_model_input"), dbt.ref("int_channel_settings"), lift_tests,
-                          dbt.ref("mmm_run_settings"))
-    return planning.experiment_validation_table(fits, frame(lift_tests))
+    return experiment_validation_from_fits(frame(dbt.ref("mmm_fit")), frame(dbt.ref("mmm_model_input")),
+                                           frame(dbt.ref("int_channel_settings")),
+                                           frame(dbt.ref("int_lift_tests_converted")),
+                                           run_settings(dbt.ref("mmm_run_settings")))

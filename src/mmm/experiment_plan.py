@@ -12,7 +12,11 @@ counterfactual of current spend held (``mmm.plan_forecast``, per posterior draw,
 
 * ``go_dark``: switch the channel off in its market for W weeks;
 * ``heavy_up``: multiply its weekly spend by k (1.5, 2 or 3, up to ``max_spend_multiplier``) for W weeks;
-* ``geo_holdout``: switch it off in this market while the other fitted markets carry on as controls.
+* ``geo_holdout``: switch it off in this market while other fitted markets carry on as controls: the (at most
+  ``MAX_CONTROL_MARKETS``) markets whose weekly residuals track this market's most closely (largest absolute
+  correlation over their common weeks), like the donor pool of a synthetic control; all of them when there are
+  fewer. Bounding the controls keeps the projection estimable (a regression on hundreds of markets' residuals
+  over 156 weeks is not) and the cost linear in the number of markets.
 
 The test measures the incremental revenue over ``n = W + L`` weeks (L = the channel's maximum carry-over lag).
 Its weekly outcome is revenue net of the model's baseline; for the geo holdout, net of the control markets too
@@ -60,6 +64,7 @@ PLAN_COLUMNS = [
     "expected_net_cost", "message",
 ]
 DESIGNS = ("go_dark", "heavy_up", "geo_holdout")
+MAX_CONTROL_MARKETS = 10
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,21 @@ def geo_noise_sd(treated: pd.Series, controls: list[pd.Series]) -> float:
     coef, *_ = np.linalg.lstsq(x, frame["y"].to_numpy(), rcond=None)
     rest = frame["y"].to_numpy() - x @ coef
     return float(np.sqrt(rest @ rest / max(len(frame) - x.shape[1], 1)))
+
+
+def choose_controls(market: str, residual: Mapping[str, pd.Series], k: int = MAX_CONTROL_MARKETS) -> list[str]:
+    """The other markets whose weekly residuals correlate most (in absolute value) with ``market``'s over their common
+    weeks (at least 10): at most ``k``, ordered by name; the others when there are no more than ``k``."""
+    others = sorted(m for m in residual if m != market)
+    if len(others) <= k:
+        return others
+    own = residual[market]
+    score = {}
+    for m in others:
+        pair = pd.concat([own, residual[m]], axis=1, join="inner").dropna()
+        if len(pair) >= 10 and pair.iloc[:, 0].std() > 0 and pair.iloc[:, 1].std() > 0:
+            score[m] = abs(float(np.corrcoef(pair.iloc[:, 0], pair.iloc[:, 1])[0, 1]))
+    return sorted(sorted(score, key=lambda m: (-score[m], m))[:k])
 
 
 def lift_draws(draws: MediaDraws, base_plan: np.ndarray, ci: int, weeks: int, multiplier: float,
@@ -201,10 +221,10 @@ def _not_possible(design: str, treated: str, controls: str, noise: float, messag
 
 
 def market_experiment_plan(fm: FittedModel, settings: ExperimentSettings,
-                           others: Mapping[str, FittedModel] | None = None) -> pd.DataFrame:
-    """The candidate tests of one market's channels (PLAN_COLUMNS except priority_rank); ``others``: the other
-    fitted markets (geo-holdout controls)."""
-    others = {m: f for m, f in (others or {}).items() if m != fm.market}
+                           controls: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
+    """The candidate tests of one market's channels (PLAN_COLUMNS except priority_rank); ``controls``: the weekly
+    residuals (``residuals``) of the geo holdout's control markets, by market (``choose_controls``)."""
+    others = {m: r for m, r in (controls or {}).items() if m != fm.market}
     draws = MediaDraws(fm)
     current = an.current_weekly_spend(fm, settings.lookback_weeks)
     rois = roi_draws(fm)
@@ -214,7 +234,7 @@ def market_experiment_plan(fm: FittedModel, settings: ExperimentSettings,
     geo_noise, control_names = float("nan"), ", ".join(sorted(others))
     if others:
         own = residuals(fm)
-        geo_noise = geo_noise_sd(own, [residuals(o) for o in others.values()])
+        geo_noise = geo_noise_sd(own, list(others.values()))
     rows = []
     for ci, channel in enumerate(fm.channels):
         head = dict(market=fm.market, channel=channel, roi=float(roi["estimate"].iloc[ci]),
@@ -259,7 +279,14 @@ def _recommend(designs: list[dict]) -> int:
 
 def experiment_plan(fits: Mapping[str, FittedModel], settings: ExperimentSettings) -> pd.DataFrame:
     """Every fitted market's candidate tests, ranked by value of testing across markets (PLAN_COLUMNS)."""
-    frames = [market_experiment_plan(fm, settings, fits) for fm in fits.values()]
+    residual = {m: residuals(fm) for m, fm in fits.items()}
+    return rank_plan([market_experiment_plan(fm, settings, {c: residual[c] for c in choose_controls(m, residual)})
+                      for m, fm in fits.items()])
+
+
+def rank_plan(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The markets' candidate tests in one table, ranked by value of testing across markets (PLAN_COLUMNS)."""
+    frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=PLAN_COLUMNS)
     out = pd.concat(frames, ignore_index=True)

@@ -98,12 +98,34 @@ def experiment_validation(fits: Mapping[str, FittedModel], lift_tests: pd.DataFr
     """Every fitted market's lift tests, predicted before and after calibration (VALIDATION_COLUMNS).
 
     ``lift_tests``: the converted lift tests (experiment_id, start_date, end_date) for the dates."""
-    frames = []
-    for market, fm in fits.items():
-        frame = validate_market(fm)
-        if len(frame):
-            frame.insert(0, "market", market)
-            frames.append(frame)
+    return _validation_table([_validated(fm) for fm in fits.values()], lift_tests)
+
+
+def experiment_validation_from_fits(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                                    lift_tests: pd.DataFrame | None, settings, workers: int | None = None) -> pd.DataFrame:
+    """``experiment_validation`` for the stored fits of the markets that have lift tests, each restored once in a
+    worker process (the refits without each test are the cost; markets without a lift test are skipped)."""
+    from mmm.tables import map_fitted_markets
+
+    tested = set(lift_tests["market"]) if lift_tests is not None and len(lift_tests) else set()
+    fits = fit_table[fit_table["market"].isin(tested)]
+    frames = map_fitted_markets(fits, model_input, channel_settings, lift_tests, settings, _validated_task, None,
+                                "mmm_experiment_validation", workers) if len(fits) else []
+    return _validation_table(frames, lift_tests)
+
+
+def _validated(fm: FittedModel) -> pd.DataFrame:
+    frame = validate_market(fm)
+    frame.insert(0, "market", fm.market)
+    return frame
+
+
+def _validated_task(fm: FittedModel, extra) -> pd.DataFrame:
+    return _validated(fm)
+
+
+def _validation_table(frames: list[pd.DataFrame], lift_tests: pd.DataFrame | None) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=VALIDATION_COLUMNS)
     out = pd.concat(frames, ignore_index=True)

@@ -397,6 +397,37 @@ def experiment_plan_table(fits: Mapping[str, FittedModel], run: RunSettings, pla
         return experiment_plan(fits, planning.experiments(run.allocation_lookback_weeks))
 
 
+def experiment_plan_from_fits(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                              lift_tests: pd.DataFrame | None, run: RunSettings, planning: PlanningSettings,
+                              workers: int | None = None) -> pd.DataFrame:
+    """``experiment_plan_table`` for the stored fits in two passes over worker processes (each market restored once
+    per pass, never all at once): every market's weekly residuals, then each market's designs with the residuals of
+    its control markets (``experiment_plan.choose_controls``). Linear in the number of markets."""
+    from mmm import experiment_plan as ep
+    from mmm.tables import map_fitted_markets
+
+    fitted = fit_table.loc[fit_table["status"] == "fitted", "market"].tolist()
+    residual = dict(zip(fitted, map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, run, _residuals,
+                                                   None, "mmm_experiment_plan (residuals)", workers)))
+    settings = planning.experiments(run.allocation_lookback_weeks)
+    extra = {m: (settings, {c: residual[c] for c in ep.choose_controls(m, residual)}) for m in fitted}
+    return ep.rank_plan(map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, run, _market_plan, extra,
+                                           "mmm_experiment_plan", workers))
+
+
+def _residuals(fm: FittedModel, extra) -> pd.Series:
+    from mmm.experiment_plan import residuals
+
+    return residuals(fm)
+
+
+def _market_plan(fm: FittedModel, extra: tuple) -> pd.DataFrame:
+    from mmm.experiment_plan import market_experiment_plan
+
+    settings, controls = extra
+    return market_experiment_plan(fm, settings, controls)
+
+
 def experiment_validation_table(fits: Mapping[str, FittedModel], lift_tests: pd.DataFrame | None) -> pd.DataFrame:
     with threadpool_limits(limits=1, user_api="blas"):
         return experiment_validation(fits, lift_tests)

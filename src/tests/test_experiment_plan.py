@@ -4,6 +4,7 @@ against the generator's truth."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -12,8 +13,10 @@ from mmm.analysis import FittedModel
 from mmm.demo import CHANNELS, simulate_market
 from mmm.engine import fit_market
 from mmm.experiment_plan import (
+    MAX_CONTROL_MARKETS,
     PLAN_COLUMNS,
     ExperimentSettings,
+    choose_controls,
     experiment_plan,
     lift_draws,
     minimum_detectable_lift,
@@ -182,3 +185,20 @@ def test_settings_are_validated():
         ExperimentSettings(target_power=1.2)
     with pytest.raises(ValueError):
         ExperimentSettings(max_spend_multiplier=1.0)
+
+
+def test_the_geo_holdout_controls_are_the_markets_whose_residuals_track_it_most():
+    rng = np.random.default_rng(5)
+    weeks = pd.date_range("2024-01-01", periods=80, freq="W-MON")
+    shared = rng.normal(size=80)
+    residual = {"x": pd.Series(shared + 0.3 * rng.normal(size=80), index=weeks)}
+    for i in range(4):  # four markets sharing x's shocks (one with the opposite sign), eight that do not
+        residual[f"near{i}"] = pd.Series((-1 if i == 3 else 1) * shared + 0.5 * rng.normal(size=80), index=weeks)
+    for i in range(8):
+        residual[f"far{i}"] = pd.Series(rng.normal(size=80), index=weeks)
+    assert choose_controls("x", residual, k=4) == ["near0", "near1", "near2", "near3"]
+    assert choose_controls("x", residual, k=12) == sorted(m for m in residual if m != "x")  # all when no more than k
+    assert len(choose_controls("x", residual)) == MAX_CONTROL_MARKETS
+    # a market sharing too few weeks with x is never chosen
+    residual["short"] = pd.Series(shared[:5], index=weeks[:5])
+    assert "short" not in choose_controls("x", residual, k=5)

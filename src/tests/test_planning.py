@@ -17,6 +17,7 @@ from mmm.experiment_validation import VALIDATION_COLUMNS
 from mmm.planning import (
     PLAN_FORECAST_COLUMNS,
     PlanningSettings,
+    experiment_plan_from_fits,
     experiment_plan_table,
     plan_forecast_table,
 )
@@ -37,9 +38,14 @@ RENAMED = {
 
 
 @pytest.fixture(scope="module")
-def fits():
+def stored():
     model_input = long_input({"aa": simulate_market(51, n_weeks=120), "bb": simulate_market(52, n_weeks=120, spend_scale=0.3)})
-    fit = tables.fit_markets(model_input, settings_frame(), None, None, RUN)
+    return tables.fit_markets(model_input, settings_frame(), None, None, RUN), model_input
+
+
+@pytest.fixture(scope="module")
+def fits(stored):
+    fit, model_input = stored
     return tables.load_fitted_markets(fit, model_input, settings_frame(), None, RUN)
 
 
@@ -188,3 +194,13 @@ def test_target_growth_finds_the_smallest_budget_or_says_it_is_out_of_reach(fits
     upper = far[far["plan_name"] == "target_growth"].groupby("market")["max_weekly_spend"].sum()
     spent = far[far["plan_name"] == "target_growth"].groupby("market")["planned_spend"].sum()
     np.testing.assert_allclose(spent, upper, rtol=1e-6)
+
+
+def test_the_experiment_plan_in_worker_processes_equals_the_one_in_process(stored, fits):
+    """experiment_plan_from_fits (what mmm_experiment_plan runs: residuals, then designs, each market restored in a
+    worker) gives experiment_plan_table's rows."""
+    fit, model_input = stored
+    expected = experiment_plan_table(fits, RUN, PlanningSettings())
+    got = experiment_plan_from_fits(fit, model_input, settings_frame(), None, RUN, PlanningSettings())
+    assert (got["test_design"] == "geo_holdout").any() and set(got["control_markets"].dropna()) >= {"aa", "bb"}
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-6)
