@@ -127,16 +127,24 @@ def geo_noise_sd(treated: pd.Series, controls: list[pd.Series]) -> float:
 def choose_controls(market: str, residual: Mapping[str, pd.Series], k: int = MAX_CONTROL_MARKETS) -> list[str]:
     """The other markets whose weekly residuals correlate most (in absolute value) with ``market``'s over their common
     weeks (at least 10): at most ``k``, ordered by name; the others when there are no more than ``k``."""
-    others = sorted(m for m in residual if m != market)
-    if len(others) <= k:
-        return others
-    own = residual[market]
-    score = {}
-    for m in others:
-        pair = pd.concat([own, residual[m]], axis=1, join="inner").dropna()
-        if len(pair) >= 10 and pair.iloc[:, 0].std() > 0 and pair.iloc[:, 1].std() > 0:
-            score[m] = abs(float(np.corrcoef(pair.iloc[:, 0], pair.iloc[:, 1])[0, 1]))
-    return sorted(sorted(score, key=lambda m: (-score[m], m))[:k])
+    return all_controls(residual, k, [market])[market]
+
+
+def all_controls(residual: Mapping[str, pd.Series], k: int = MAX_CONTROL_MARKETS,
+                 markets: list[str] | None = None) -> dict[str, list[str]]:
+    """``choose_controls`` for each of ``markets`` (default: all), from one pairwise correlation matrix of the
+    residuals (pandas, common weeks only): one pass, not one per pair."""
+    names = sorted(residual)
+    markets = names if markets is None else markets
+    if len(names) - 1 <= k:
+        return {m: [n for n in names if n != m] for m in markets}
+    corr = pd.DataFrame({n: residual[n] for n in names}).corr(min_periods=10).abs()
+    out = {}
+    for m in markets:
+        row = corr[m].drop(m).dropna()
+        ranked = sorted(row.index, key=lambda n: (-row[n], n))[:k]
+        out[m] = sorted(ranked)
+    return out
 
 
 def lift_draws(draws: MediaDraws, base_plan: np.ndarray, ci: int, weeks: int, multiplier: float,
@@ -280,8 +288,8 @@ def _recommend(designs: list[dict]) -> int:
 def experiment_plan(fits: Mapping[str, FittedModel], settings: ExperimentSettings) -> pd.DataFrame:
     """Every fitted market's candidate tests, ranked by value of testing across markets (PLAN_COLUMNS)."""
     residual = {m: residuals(fm) for m, fm in fits.items()}
-    return rank_plan([market_experiment_plan(fm, settings, {c: residual[c] for c in choose_controls(m, residual)})
-                      for m, fm in fits.items()])
+    controls = all_controls(residual)
+    return rank_plan([market_experiment_plan(fm, settings, {c: residual[c] for c in controls[m]}) for m, fm in fits.items()])
 
 
 def rank_plan(frames: list[pd.DataFrame]) -> pd.DataFrame:

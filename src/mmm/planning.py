@@ -410,7 +410,8 @@ def experiment_plan_from_fits(fit_table: pd.DataFrame, model_input: pd.DataFrame
     residual = dict(zip(fitted, map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, run, _residuals,
                                                    None, "mmm_experiment_plan (residuals)", workers)))
     settings = planning.experiments(run.allocation_lookback_weeks)
-    extra = {m: (settings, {c: residual[c] for c in ep.choose_controls(m, residual)}) for m in fitted}
+    controls = ep.all_controls(residual)
+    extra = {m: (settings, {c: residual[c] for c in controls[m]}) for m in fitted}
     return ep.rank_plan(map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, run, _market_plan, extra,
                                            "mmm_experiment_plan", workers))
 
