@@ -10,7 +10,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # file's lock, instead of failing at once (scripts/dbt_lock_wait.py)
 DBT := $(BIN)/python $(CURDIR)/scripts/dbt_lock_wait.py
 
-.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-scale benchmark-challenger benchmark-refresh docs contracts-doc dashboard clean
+.PHONY: setup build test pytest dbt-test demo-data benchmark benchmark-staging benchmark-build benchmark-peers benchmark-pooling benchmark-scale benchmark-meridian-geo benchmark-challenger benchmark-refresh docs contracts-doc dashboard clean
 
 $(BIN)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ benchmark-challenger: setup
 ## benchmark-pooling: per-market ROI error with partial pooling vs independent fits (20 markets, 5 seeds)
 benchmark-pooling: setup
 	$(BIN)/python scripts/benchmark_pooling.py
+
+## benchmark-meridian-geo: pooled vs independent fits on Meridian's public 40-geo set (no truth: spread, shrinkage, time)
+benchmark-meridian-geo: setup
+	$(BIN)/python scripts/benchmark_meridian_geo.py
 
 ## benchmark-scale: the whole dbt build on 10, 100 and 1,000 generated markets (wall time, peak memory, per market)
 benchmark-scale: setup
