@@ -204,7 +204,9 @@ national_weeks as (
         spend_by_week.spend_observed_reporting as national_observed_reporting,
         spend_by_week.spend_observed_reporting
             + case when partial_weeks.is_imputed then partial_weeks.spend_imputed_reporting else 0.0 end as national_reporting,
-        coalesce(partial_weeks.is_imputed, false) as is_imputed
+        coalesce(partial_weeks.is_imputed, false) as is_imputed,
+        coalesce(partial_weeks.days_lost, 0) as days_lost,
+        coalesce(partial_weeks.days_missing, 0) as days_missing
     from spend_by_week
     left join partial_weeks
         on spend_by_week.market = partial_weeks.market
@@ -240,7 +242,9 @@ national_shares as (
         week_weights.channel,
         national_weeks.national_observed_reporting * week_weights.week_weight as national_observed_reporting,
         national_weeks.national_reporting * week_weights.week_weight as national_reporting,
-        national_weeks.is_imputed
+        national_weeks.is_imputed,
+        national_weeks.days_lost,
+        national_weeks.days_missing
     from national_weeks
     inner join week_weights
         on national_weeks.channel = week_weights.channel
@@ -275,8 +279,8 @@ final as (
         coalesce(national_shares.national_observed_reporting, 0.0) as national_spend_observed_reporting,
         week_weights.week_weight as national_weight,
         coalesce(spend_by_week.spend_row_count, 0) as spend_row_count,
-        coalesce(partial_weeks.days_lost, 0) as days_lost,
-        coalesce(partial_weeks.days_missing, 0) as days_missing,
+        coalesce(partial_weeks.days_lost, 0) + coalesce(national_shares.days_lost, 0) as days_lost,
+        coalesce(partial_weeks.days_missing, 0) + coalesce(national_shares.days_missing, 0) as days_missing,
         coalesce(partial_weeks.is_imputed, false) or coalesce(national_shares.is_imputed, false) as is_imputed,
         spend_by_week.market is null and national_shares.market is null as is_zero_filled
     from grid

@@ -285,7 +285,7 @@ national_split as (
         0.0 as threshold,
         'ok' as status,
         channel || ' is bought nationally (market all): this market gets ' || {{ mmm_percent('weight') }}
-            || ' of its weekly spend, by '
+            || ' of its national spend each week, by '
             || case when weight_source = 'seed' then 'seeds/national_media_weights.csv' else 'its share of revenue over the calendar' end
             || ' (added to the market''s own spend of the channel, if any)' as message
     from national_weights
