@@ -23,7 +23,8 @@ row_rules as (
     select
         sales.*,
         case
-            when market is null or original_currency is null then 'missing_key'
+            -- market all is reserved for national media spend: a sales row with it would become a market of its own
+            when market is null or market = 'all' or original_currency is null then 'missing_key'
             when sales_date is null then 'unparseable_date'
             when sales_date > {{ mmm_as_of_date() }} then 'future_date'
             when revenue_original is null then 'non_numeric_value'
@@ -134,7 +135,11 @@ final as (
         ) as quarantine_rule,
         case
             when value_rule = 'missing_key' then
-                case when market is null then 'market is blank' else 'currency is blank' end
+                case
+                    when market is null then 'market is blank'
+                    when market = 'all' then 'market ' || {{ mmm_quote_raw('raw_market') }} || ' is reserved for national media spend (raw_media_spend); a sales row needs its market'
+                    else 'currency is blank'
+                end
             when value_rule = 'unparseable_date' then 'date ' || {{ mmm_quote_raw('raw_date') }} || ' is not a date{{ mmm_unparseable_date_hint('raw_sales') }}'
             when value_rule = 'future_date' then 'date ' || cast(sales_date as varchar) || ' is after as_of_date ' || cast({{ mmm_as_of_date() }} as varchar)
             when value_rule = 'non_numeric_value' then 'revenue ' || {{ mmm_quote_raw('raw_revenue') }} || ' is not a number' || {{ mmm_unparseable_number_hint('raw_revenue', 'decimal_mark') }}

@@ -9,8 +9,16 @@
 --   days spent like the mean of the days present (is_imputed);
 -- * days with no row at all inside the series' active weeks are counted (days_missing) but count as no spend: ad
 --   platforms leave out days without delivery. Both are reported in mmm_data_sufficiency (spend_partial_weeks).
+-- National media (raw_media_spend rows with market `all`): the national series are completed like any other (their
+-- partial weeks too), then each week's national spend of a channel is split across the markets by the weights of
+-- int_national_spend_weights (revenue share, or seed national_media_weights), normalised again over the markets
+-- whose calendar has that week (a market whose calendar starts later or ends earlier gets nothing before or after
+-- it, and the week's national spend is still split whole). A market's share is added to its own spend rows of the
+-- channel, if any (national_spend_reporting says how much of spend_reporting came from the split); a market with a
+-- positive weight gets the channel in its grid even without local spend. National spend in a week that no market
+-- with a positive weight has in its calendar is outside the calendar (mmm_data_sufficiency, market all).
 -- A table: it scans the checked spend twice (modeled and lost days), and the model input, the data checks and
--- five tests read it.
+-- six tests read it.
 with market_weeks as (
 
     select * from {{ ref('int_market_weeks') }}
@@ -20,6 +28,13 @@ with market_weeks as (
 checked as (
 
     select * from {{ ref('int_media_spend_checked') }}
+
+),
+
+national_weights as (
+
+    select * from {{ ref('int_national_spend_weights') }}
+    where weight > 0
 
 ),
 
@@ -142,6 +157,14 @@ market_channels as (
     inner join (select distinct market from market_weeks) as calendar_markets
         on spend.market = calendar_markets.market
 
+    union
+
+    -- a national channel is in the grid of every market with a positive weight
+    select
+        market,
+        channel
+    from national_weights
+
 ),
 
 spend_by_week as (
@@ -172,6 +195,63 @@ partial_weeks as (
 
 ),
 
+national_weeks as (
+
+    -- each national channel's weekly spend (market all): observed, and completed like any series
+    select
+        spend_by_week.channel,
+        spend_by_week.week_start_date,
+        spend_by_week.spend_observed_reporting as national_observed_reporting,
+        spend_by_week.spend_observed_reporting
+            + case when partial_weeks.is_imputed then partial_weeks.spend_imputed_reporting else 0.0 end as national_reporting,
+        coalesce(partial_weeks.is_imputed, false) as is_imputed,
+        coalesce(partial_weeks.days_lost, 0) as days_lost,
+        coalesce(partial_weeks.days_missing, 0) as days_missing
+    from spend_by_week
+    left join partial_weeks
+        on spend_by_week.market = partial_weeks.market
+        and spend_by_week.channel = partial_weeks.channel
+        and spend_by_week.week_start_date = partial_weeks.week_start_date
+    where spend_by_week.market = 'all'
+
+),
+
+week_weights as (
+
+    -- a national channel's weights in each week, over the markets whose calendar has the week (exact sums: the same
+    -- input gives the same split, whatever order threads add in)
+    select
+        national_weights.channel,
+        market_weeks.market,
+        market_weeks.week_start_date,
+        cast(cast(national_weights.weight_basis as decimal(38, 9)) as double)
+            / cast(sum(cast(national_weights.weight_basis as decimal(38, 9))) over (
+                partition by national_weights.channel, market_weeks.week_start_date
+            ) as double) as week_weight
+    from national_weights
+    inner join market_weeks
+        on national_weights.market = market_weeks.market
+
+),
+
+national_shares as (
+
+    select
+        week_weights.market,
+        week_weights.week_start_date,
+        week_weights.channel,
+        national_weeks.national_observed_reporting * week_weights.week_weight as national_observed_reporting,
+        national_weeks.national_reporting * week_weights.week_weight as national_reporting,
+        national_weeks.is_imputed,
+        national_weeks.days_lost,
+        national_weeks.days_missing
+    from national_weeks
+    inner join week_weights
+        on national_weeks.channel = week_weights.channel
+        and national_weeks.week_start_date = week_weights.week_start_date
+
+),
+
 grid as (
 
     select
@@ -191,13 +271,18 @@ final as (
         grid.week_start_date,
         grid.channel,
         coalesce(spend_by_week.spend_observed_reporting, 0.0)
-            + case when partial_weeks.is_imputed then partial_weeks.spend_imputed_reporting else 0.0 end as spend_reporting,
-        coalesce(spend_by_week.spend_observed_reporting, 0.0) as spend_observed_reporting,
+            + case when partial_weeks.is_imputed then partial_weeks.spend_imputed_reporting else 0.0 end
+            + coalesce(national_shares.national_reporting, 0.0) as spend_reporting,
+        coalesce(spend_by_week.spend_observed_reporting, 0.0)
+            + coalesce(national_shares.national_observed_reporting, 0.0) as spend_observed_reporting,
+        coalesce(national_shares.national_reporting, 0.0) as national_spend_reporting,
+        coalesce(national_shares.national_observed_reporting, 0.0) as national_spend_observed_reporting,
+        week_weights.week_weight as national_weight,
         coalesce(spend_by_week.spend_row_count, 0) as spend_row_count,
-        coalesce(partial_weeks.days_lost, 0) as days_lost,
-        coalesce(partial_weeks.days_missing, 0) as days_missing,
-        coalesce(partial_weeks.is_imputed, false) as is_imputed,
-        spend_by_week.market is null as is_zero_filled
+        coalesce(partial_weeks.days_lost, 0) + coalesce(national_shares.days_lost, 0) as days_lost,
+        coalesce(partial_weeks.days_missing, 0) + coalesce(national_shares.days_missing, 0) as days_missing,
+        coalesce(partial_weeks.is_imputed, false) or coalesce(national_shares.is_imputed, false) as is_imputed,
+        spend_by_week.market is null and national_shares.market is null as is_zero_filled
     from grid
     left join spend_by_week
         on grid.market = spend_by_week.market
@@ -207,6 +292,14 @@ final as (
         on grid.market = partial_weeks.market
         and grid.channel = partial_weeks.channel
         and grid.week_start_date = partial_weeks.week_start_date
+    left join week_weights
+        on grid.market = week_weights.market
+        and grid.channel = week_weights.channel
+        and grid.week_start_date = week_weights.week_start_date
+    left join national_shares
+        on grid.market = national_shares.market
+        and grid.channel = national_shares.channel
+        and grid.week_start_date = national_shares.week_start_date
 
 )
 

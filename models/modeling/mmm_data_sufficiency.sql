@@ -48,6 +48,22 @@ spend as (
 
     select * from {{ ref('int_media_spend_checked') }}
     where quarantine_rule is null
+      and market <> 'all'
+
+),
+
+national_spend as (
+
+    -- market all: bought nationally, split across the markets (int_national_spend_weights, int_spend_weekly)
+    select * from {{ ref('int_media_spend_checked') }}
+    where quarantine_rule is null
+      and market = 'all'
+
+),
+
+national_weights as (
+
+    select * from {{ ref('int_national_spend_weights') }}
 
 ),
 
@@ -227,6 +243,56 @@ spend_outside as (
 
 ),
 
+national_covered_weeks as (
+
+    -- the weeks a national channel can be split into: weeks of the calendar of a market with a positive weight
+    select distinct
+        national_weights.channel,
+        market_weeks.week_start_date
+    from national_weights
+    inner join market_weeks
+        on national_weights.market = market_weeks.market
+    where national_weights.weight > 0
+
+),
+
+national_outside as (
+
+    select
+        'all' as market,
+        '' as channel,
+        'spend_outside_calendar' as check_name,
+        {{ mmm_exact_sum('case when national_covered_weeks.channel is null then national_spend.spend_reporting else 0.0 end') }} as value,
+        0.0 as threshold,
+        case when max(case when national_covered_weeks.channel is null then 1 else 0 end) = 1 then 'warn' else 'ok' end as status,
+        'national spend (market all, reporting currency) dated in weeks that no market it is split to has in its calendar,'
+            || ' not in mmm_model_input' as message
+    from national_spend
+    left join national_covered_weeks
+        on national_spend.channel = national_covered_weeks.channel
+        and national_spend.week_start_date = national_covered_weeks.week_start_date
+    having count(*) > 0
+
+),
+
+national_split as (
+
+    select
+        market,
+        channel,
+        'national_spend_split' as check_name,
+        weight as value,
+        0.0 as threshold,
+        'ok' as status,
+        channel || ' is bought nationally (market all): this market gets ' || {{ mmm_percent('weight') }}
+            || ' of its national spend each week, by '
+            || case when weight_source = 'seed' then 'seeds/national_media_weights.csv' else 'its share of revenue over the calendar' end
+            || ' (added to the market''s own spend of the channel, if any)' as message
+    from national_weights
+    where weight is not null
+
+),
+
 quarantined as (
 
     select
@@ -357,6 +423,8 @@ unioned as (
     union all select * from control_fill
     union all select * from unconfigured_controls
     union all select * from spend_outside
+    union all select * from national_outside
+    union all select * from national_split
     union all select * from quarantined
     union all select * from sales_partial_weeks
     union all select * from spend_partial_weeks

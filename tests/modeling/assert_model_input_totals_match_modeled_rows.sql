@@ -1,6 +1,8 @@
 -- Weekly aggregation loses nothing: per market, revenue and spend in mmm_model_input equal the amounts of
 -- the modeled raw rows (int_*_checked, no quarantine rule) dated inside the market's calendar, plus what the
--- documented imputation of partial weeks added (int_sales_weekly, int_spend_weekly: value - observed sum).
+-- documented imputation of partial weeks added (int_sales_weekly, int_spend_weekly: value - observed sum). National
+-- spend (market all) is in a market's total as its observed share (int_spend_weekly.national_spend_observed_reporting);
+-- that the shares add up to the national rows is the test national_spend_is_conserved.
 with model_input as (
 
     select * from {{ ref('mmm_model_input') }}
@@ -39,7 +41,7 @@ spend_weekly as (
 
 ),
 
-modeled_rows as (
+modeled_parts as (
 
     select sales.market, 'revenue' as variable_type, sum(sales.revenue_reporting) as modeled_rows_total
     from sales
@@ -54,6 +56,20 @@ modeled_rows as (
     inner join market_weeks
         on spend.market = market_weeks.market and spend.week_start_date = market_weeks.week_start_date
     group by spend.market
+
+    union all
+
+    select market, 'spend' as variable_type, sum(national_spend_observed_reporting) as modeled_rows_total
+    from spend_weekly
+    group by market
+
+),
+
+modeled_rows as (
+
+    select market, variable_type, sum(modeled_rows_total) as modeled_rows_total
+    from modeled_parts
+    group by market, variable_type
 
 ),
 
