@@ -70,14 +70,28 @@ def fit_markets(model_input, channel_settings, lift_tests, sufficiency, settings
     return fit_markets_pandas(frame(model_input), *args, **kwargs)
 
 
-def market_outputs(fit, model_input, channel_settings, lift_tests, scenarios, settings, **kwargs):
+def _is_duckdb(session) -> bool:
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency of the project
+        return False
+    return isinstance(session, duckdb.DuckDBPyConnection)
+
+
+def market_outputs(fit, model_input, channel_settings, lift_tests, scenarios, settings, session=None, **kwargs):
     """The long ``mmm_market_outputs`` table: ``mmm.spark.market_outputs_spark`` when ``fit`` is a Spark DataFrame
-    (``model_input`` must be one too), else ``mmm.outputs.market_outputs`` (pandas)."""
+    (``model_input`` must be one too); else, given the dbt model's DuckDB ``session``, written market by market into a
+    temporary table whose relation is returned (``mmm.outputs.write_market_outputs``: memory stays flat with the
+    number of markets); else ``mmm.outputs.market_outputs`` (pandas)."""
     args = (frame(channel_settings), _optional_frame(lift_tests), _optional_frame(scenarios), run_settings(settings))
     if is_spark(fit):
         from mmm.spark import market_outputs_spark
 
         return market_outputs_spark(fit, model_input, *args, **kwargs)
+    if session is not None and _is_duckdb(session):
+        from mmm.outputs import write_market_outputs
+
+        return write_market_outputs(session, "mmm_market_outputs__rows", frame(fit), frame(model_input), *args, **kwargs)
     from mmm.outputs import market_outputs as market_outputs_pandas
 
     return market_outputs_pandas(frame(fit), frame(model_input), *args, **kwargs)

@@ -172,25 +172,64 @@ def market_outputs_frame(fm: FittedModel, extra: tuple) -> tuple[pd.DataFrame, p
 
 def market_outputs(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
                    lift_tests: pd.DataFrame | None, scenarios: pd.DataFrame | None, settings: RunSettings,
-                   workers: int | None = None, progress: Callable[[str], None] | None = print) -> pd.DataFrame:
-    """Every output table of every market, long (see the module docstring), plus the national rows."""
+                   workers: int | None = None, progress: Callable[[str], None] | None = print,
+                   sink: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+    """Every output table of every market, long (see the module docstring), plus the national rows.
+
+    With ``sink``, each market's rows (typed, the columns of COLUMNS in order) are handed to it as soon as they are
+    done and not kept, then the skipped markets' and national rows; the result is then empty. The dbt model writes
+    them away that way (``write_market_outputs``), so memory does not grow with the number of markets."""
     fitted = fit_table[fit_table["status"] == "fitted"]
     norm = None if scenarios is None else scenarios["market"].astype(str).str.strip().str.lower()
     extra = {m: (channel_settings, None if lift_tests is None else lift_tests[lift_tests["market"] == m],
                  None if scenarios is None else scenarios[norm == m], settings, fitted[fitted["market"] == m])
              for m in fitted["market"]}
-    done = tables.map_fitted_markets(fit_table, model_input, channel_settings, lift_tests, settings,
-                                     market_outputs_frame, extra, "mmm_market_outputs", workers, progress)
-    frames = [f for f, _ in done if len(f)]
-    ingredients = pd.concat([i for _, i in done if len(i)], ignore_index=True) if done else pd.DataFrame()
+    frames, ingredients = [], []
+    for frame, ingredient in tables.imap_fitted_markets(fit_table, model_input, channel_settings, lift_tests, settings,
+                                                        market_outputs_frame, extra, "mmm_market_outputs", workers,
+                                                        progress):
+        if len(frame):
+            if sink is not None:
+                sink(_typed(frame)[list(COLUMNS)])
+            else:
+                frames.append(frame)
+        if len(ingredient):
+            ingredients.append(ingredient)
+    rest = []
     skipped = fit_table[fit_table["status"] != "fitted"]
     if len(skipped):
-        frames.append(pd.DataFrame([dict(market=r.market, check_name="market_not_fitted", channel="", category="input",
-                                         value=float(r.n_weeks), threshold=np.nan, status="fail", message=r.message,
-                                         output="model_checks") for r in skipped.itertuples()]))
-    if len(ingredients):
-        frames += national_outputs(ingredients, channel_settings, settings)
+        rest.append(pd.DataFrame([dict(market=r.market, check_name="market_not_fitted", channel="", category="input",
+                                       value=float(r.n_weeks), threshold=np.nan, status="fail", message=r.message,
+                                       output="model_checks") for r in skipped.itertuples()]))
+    if ingredients:
+        rest += national_outputs(pd.concat(ingredients, ignore_index=True), channel_settings, settings)
+    if sink is not None:
+        if rest:
+            sink(_typed(pd.concat(rest, ignore_index=True))[list(COLUMNS)])
+        return _typed(pd.DataFrame(columns=list(COLUMNS)))
+    frames += rest
     return _typed(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS)))
+
+
+DUCKDB_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
+
+
+def write_market_outputs(con, table: str, *args, **kwargs):
+    """``market_outputs`` written into the DuckDB temporary table ``table`` (created, typed by COLUMNS) market by
+    market through ``con`` (a DuckDB connection), instead of assembled in memory; returns the DuckDB relation of the
+    table (dbt-duckdb materializes the model from it on the same connection)."""
+    columns = ", ".join(f'"{c}" {DUCKDB_TYPES[k]}' for c, k in COLUMNS.items())
+    con.execute(f"create or replace temp table {table} ({columns})")
+
+    def sink(frame: pd.DataFrame) -> None:
+        con.register("mmm_market_outputs_chunk", frame)
+        try:
+            con.execute(f"insert into {table} select * from mmm_market_outputs_chunk")
+        finally:
+            con.unregister("mmm_market_outputs_chunk")
+
+    market_outputs(*args, sink=sink, **kwargs)
+    return con.table(table)
 
 
 def national_outputs(ingredients: pd.DataFrame, channel_settings: pd.DataFrame, settings: RunSettings) -> list[pd.DataFrame]:

@@ -261,12 +261,19 @@ class _Runner:
             self.executor = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
     def map(self, fn, items: list, progress: Progress | None = None) -> list:
+        return list(self.imap(fn, items, progress))
+
+    def imap(self, fn, items: list, progress: Progress | None = None):
+        """The results one at a time, in order, as the workers finish them (a caller that writes each away keeps
+        only a few in memory)."""
         if self.executor is None:
             with _single_thread():
-                results = (fn(x) for x in items)
-                return [progress.step(r) if progress else r for r in results]
-        results = self.executor.map(fn, items, chunksize=max(1, min(8, len(items) // 64)))
-        return [progress.step(r) if progress else r for r in results]
+                for x in items:
+                    r = fn(x)
+                    yield progress.step(r) if progress else r
+            return
+        for r in self.executor.map(fn, items, chunksize=max(1, min(8, len(items) // 64))):
+            yield progress.step(r) if progress else r
 
     def close(self) -> None:
         if self.executor is not None:
@@ -304,6 +311,15 @@ def map_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chann
     """``fn(fitted_market, extra[market])`` for every fitted market, each restored once (stale fits refused), in
     worker processes: the per-market work of an output model, linear in the number of markets on both cores.
     ``fn`` must be a module-level function (workers import it). Results in the order of ``fit_table``."""
+    return list(imap_fitted_markets(fit_table, model_input, channel_settings, lift_tests, settings, fn, extra, step, workers,
+                                    progress))
+
+
+def imap_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                        lift_tests: pd.DataFrame | None, settings: RunSettings, fn, extra: Mapping | None = None,
+                        step: str = "markets", workers: int | None = None, progress=print):
+    """``map_fitted_markets`` as a generator: each market's result as soon as it is done, in the order of
+    ``fit_table``."""
     fitted = fit_table[fit_table["status"] == "fitted"]
     by_market = dict(tuple(model_input.groupby("market", sort=False)))
     tasks = [(fn, m, fitted[fitted["market"] == m], by_market[m], channel_settings,
@@ -311,7 +327,7 @@ def map_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chann
               None if extra is None else extra.get(m)) for m in fitted["market"]]
     runner = _Runner(workers, len(tasks))
     try:
-        return runner.map(_map_task, tasks, Progress(step, len(tasks), progress))
+        yield from runner.imap(_map_task, tasks, Progress(step, len(tasks), progress))
     finally:
         runner.close()
 

@@ -93,3 +93,38 @@ def test_output_columns_are_the_marts_contract_columns(long_table, mart):
     if MARTS[mart] in set(long_table["output"]):
         table = outputs.output_table(long_table, MARTS[mart])
         assert list(table.columns) == list(outputs.OUTPUT_COLUMNS[MARTS[mart]]) and len(table)
+
+
+def test_market_outputs_written_market_by_market_into_duckdb_equal_the_pandas_table(long_table):
+    """What mmm_market_outputs does on DuckDB (dbt_io.market_outputs with the model's session): the rows written into a
+    temporary table market by market are the pandas table's rows, typed alike."""
+    import duckdb
+
+    from mmm import dbt_io
+
+    settings = RunSettings(random_seed=3, cv_folds=0, target_mroi=1.5)
+    model_input = long_input({"aa": simulate_market(51, n_weeks=110), "bb": simulate_market(52, n_weeks=110)})
+    fit = tables.fit_markets(model_input, settings_frame(), None, None, settings)
+    scenarios = pd.DataFrame([dict(scenario_name="more_tv", market="aa", channel="tv", change_type="percent",
+                                   change_value=10, description="")])
+    con = duckdb.connect().cursor()
+    relation = dbt_io.market_outputs(fit, model_input, settings_frame(), None, scenarios, settings, session=con,
+                                     progress=None)
+    con.register("written", relation)
+    got = con.execute("select * from written").df()
+    assert list(got.columns) == list(outputs.COLUMNS) and len(got) == len(long_table)
+    expected = long_table.reset_index(drop=True).copy()
+    for frame in (got, expected):  # wall time of each fit, not a result
+        frame.loc[frame["check_name"] == "fit_seconds", "value"] = np.nan
+        frame.loc[frame["parameter"] == "fit_seconds", "estimate"] = np.nan
+    for col, kind in outputs.COLUMNS.items():
+        if kind == "number":
+            np.testing.assert_allclose(got[col].astype(float), expected[col].astype(float), rtol=1e-9, equal_nan=True,
+                                       err_msg=col)
+        elif kind == "text":
+            assert got[col].fillna("").astype(str).tolist() == expected[col].fillna("").astype(str).tolist(), col
+        elif kind == "bool":
+            assert got[col].astype("boolean").fillna(False).tolist() == expected[col].astype("boolean").fillna(False).tolist()
+        else:
+            as_us = [pd.to_datetime(x).astype("datetime64[us]") for x in (got[col], expected[col])]
+            assert as_us[0].equals(as_us[1]), col
