@@ -7,13 +7,7 @@
 
 with settings as (
 
-    {% for name in names -%}
-    select
-        '{{ name }}' as setting_name,
-        '{{ tojson(var(name)) | replace("'", "''") }}' as setting_value
-    {% if not loop.last %}union all
-    {% endif -%}
-    {%- endfor %}
+    {{ mmm_settings_rows(names) }}
 
 ),
 
