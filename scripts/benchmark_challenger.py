@@ -4,7 +4,8 @@
 
 * detection: on generator data (mmm.simulate_effects) with a true tv x search synergy, with a true change in
   TV's effectiveness, and without either, over ``--seeds`` seeds: how often the challenger's warning fires
-  (target: >= 8 of 10 with, <= 1 of 10 without) and what it names.
+  (target: >= 8 of 10 with, <= 1 of 10 without) and what it names; per check (cross-validation comparison,
+  residual structure) and either.
 * synergy: the MMM with the tv x search term declared, on data with and without a true synergy: the term's
   synergy ROI against the truth and its 90% interval's coverage; the other channels' ROI error with the term
   declared vs without it on data without synergy (it must not degrade them).
@@ -66,7 +67,10 @@ def detection(seeds: list[int]) -> pd.DataFrame:
                     challenger_cv_mape=report.pooled["challenger_mape"],
                     ratio=report.check.value,
                     paired_t=report.t_stat,
-                    warns=report.check.status == "warn",
+                    residual_p=report.residual.p_value,
+                    warns_cv=report.check.status == "warn",
+                    warns_residual=report.residual_check.status == "warn",
+                    warns=report.warns,
                     suspect=f"{top.kind}: {top.subject}" if top else "",
                     challenger_seconds=seconds,
                 )
@@ -152,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
             det.groupby("scenario")
             .agg(
                 warns=("warns", "sum"),
+                warns_cv=("warns_cv", "sum"),
+                warns_residual=("warns_residual", "sum"),
                 seeds=("warns", "size"),
                 ratio_median=("ratio", "median"),
                 seconds_mean=("challenger_seconds", "mean"),

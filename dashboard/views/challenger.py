@@ -24,16 +24,23 @@ class Verdict:
 
 
 def verdict(validation: pd.DataFrame, diagnostics: pd.DataFrame) -> Verdict:
-    """The pooled comparison in one sentence, with the check's message when the challenger is clearly better."""
+    """The pooled comparison in one sentence, with the check's message when the challenger is clearly better, or
+    the residual-structure check's message when the MMM's residuals follow a shape it cannot take."""
     pooled = validation[validation["fold"] == 0]
     check = diagnostics[diagnostics["check_name"] == "challenger_cv_mape_ratio"]
+    residual = diagnostics[diagnostics["check_name"] == "challenger_residual_structure"]
+    residual_warns = bool(len(residual)) and residual["status"].iloc[0] == "warn"
     if pooled.empty:
+        if residual_warns:
+            return Verdict("warning", str(residual["message"].iloc[0]))
         message = check["message"].iloc[0] if len(check) else "the challenger was not compared with the MMM"
         return Verdict("info", f"{message[:1].upper()}{message[1:]}.")
     row = pooled.iloc[0]
     clearly = bool(row["is_challenger_clearly_better"]) if pd.notna(row["is_challenger_clearly_better"]) else False
     if clearly and len(check):
         return Verdict("warning", str(check["message"].iloc[0]))
+    if residual_warns:
+        return Verdict("warning", str(residual["message"].iloc[0]))
     return Verdict(
         "success",
         f"The MMM holds up: on the {int(row['test_weeks'])} cross-validation weeks the challenger's error is "

@@ -103,6 +103,66 @@ def test_residual_probes_name_what_the_residuals_follow():
     assert (drift[0].kind, drift[0].subject) == ("changing_effect", "social")
 
 
+def test_probe_r2_known_answer():
+    z = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]) / np.sqrt(2)
+    r = np.array([2.0, -2.0, 1.0, -1.0])  # r = 2 sqrt2 z_1 + sqrt2 z_2: R2 = 8 / 10 and 2 / 10
+    np.testing.assert_allclose(chal.probe_r2(r, z), [0.8, 0.2])
+    np.testing.assert_allclose(chal.probe_r2(np.column_stack([r, -r]), z), [[0.8, 0.2], [0.8, 0.2]])
+
+
+def test_probes_partial_out_the_design():
+    rng = np.random.default_rng(5)
+    h = pd.DataFrame(rng.uniform(0, 1, size=(100, 2)), columns=["tv", "search"])
+    product = (h["tv"] * h["search"]).to_numpy()
+    # a residual the MMM's design explains (the product is a design column) is no interaction
+    plain = chal.probe_residuals(product + rng.normal(0, 0.01, 100), h, 100)
+    partialled = chal.probe_residuals(product + rng.normal(0, 0.01, 100), h, 100, design=product[:, None])
+    assert plain[0].subject == "tv & search" and plain[0].r2 > 0.9
+    assert max(s.r2 for s in partialled if s.subject == "tv & search") < 1e-12
+
+
+def test_residual_structure_test_finds_a_planted_interaction_and_a_drift():
+    rng = np.random.default_rng(6)
+    n = 156
+    h = pd.DataFrame(rng.uniform(0, 1, size=(n, 4)), columns=["tv", "search", "social", "radio"])
+    design = h.to_numpy()
+    t = np.arange(n)
+    inter = chal.residual_structure_test(0.3 * h["tv"] * h["search"] + rng.normal(0, 0.05, n), h, design)
+    assert inter.p_value < 0.01 and inter.placebos == n - 2 * 8 + 1
+    assert (inter.suspects[0].kind, inter.suspects[0].subject) == ("interaction", "tv & search")
+    drift = chal.residual_structure_test(0.3 * h["radio"] * (t - t.mean()) / n + rng.normal(0, 0.05, n), h, design)
+    assert drift.p_value < 0.01 and (drift.suspects[0].kind, drift.suspects[0].subject) == ("changing_effect", "radio")
+
+
+def test_residual_structure_test_holds_its_level_on_noise():
+    # no structure: autocorrelated noise (AR(1), 0.3) independent of the features; p <= 0.05 in about 5% of draws
+    rng = np.random.default_rng(7)
+    n, hits, draws = 156, 0, 60
+    for _ in range(draws):
+        h = pd.DataFrame(rng.uniform(0, 1, size=(n, 4)), columns=["tv", "search", "social", "radio"])
+        e = rng.normal(size=n)
+        for k in range(1, n):
+            e[k] += 0.3 * e[k - 1]
+        hits += chal.residual_structure_test(e, h, h.to_numpy()).p_value <= 0.05
+    assert hits <= 8  # binomial(60, 0.05): P(> 8) < 1%
+
+
+def test_residual_structure_test_is_nan_on_short_series():
+    h = pd.DataFrame({"tv": np.linspace(0, 1, 30), "search": np.linspace(1, 0, 30) ** 2})
+    out = chal.residual_structure_test(np.sin(np.arange(30.0)), h)
+    assert np.isnan(out.p_value) and out.placebos == 0
+    assert chal.residual_check(out, chal.ChallengerConfig()).status == "ok"
+
+
+def test_residual_check_warns_at_alpha():
+    config = chal.ChallengerConfig()
+    suspects = [chal.Suspect("changing_effect", "tv", 0.25)]
+    warn = chal.residual_check(chal.ResidualTest(0.25, 0.007, 141, suspects), config)
+    assert warn.check_name == "challenger_residual_structure" and warn.status == "warn"
+    assert "tv's effect changing" in warn.message and warn.value == pytest.approx(0.007) and warn.threshold == 0.05
+    assert chal.residual_check(chal.ResidualTest(0.05, 0.3, 141, suspects), config).status == "ok"
+
+
 def test_check_fires_only_when_clearly_better():
     config = chal.ChallengerConfig()
     suspects = [chal.Suspect("interaction", "tv & search", 0.3)]
@@ -121,7 +181,10 @@ def test_market_records_have_every_record_type(fitted):
     assert list(records.columns) == chal.TABLE_COLUMNS
     counts = records["record_type"].value_counts()
     assert counts["validation"] == fitted.config.cv_folds + 1
-    assert counts["check"] == 1
+    assert counts["check"] == 2
+    checks = records[records.record_type == "check"]
+    assert list(checks["check_name"]) == ["challenger_cv_mape_ratio", "challenger_residual_structure"]
+    assert 0 < checks["value"].iloc[1] <= 1 and checks["threshold"].iloc[1] == 0.05
     assert counts["response"] == len(curves)
     imp = records[records.record_type == "importance"]
     assert set(imp["feature"]) >= set(fitted.channels) | {"trend", "seasonality"}
