@@ -1,6 +1,6 @@
 """Benchmark the challenger, the synergy terms and the time-varying effects against known truth (not a test).
 
-    .venv/bin/python scripts/benchmark_challenger.py [--seeds 10] [--only detection|synergy|drift|time]
+    .venv/bin/python scripts/benchmark_challenger.py [--seeds 10] [--only detection|mamimo|synergy|drift|time]
 
 * detection: on generator data (mmm.simulate_effects) with a true tv x search synergy, with a true change in
   TV's effectiveness, and without either, over ``--seeds`` seeds: how often the challenger's warning fires
@@ -12,6 +12,10 @@
 * drift: the MMM with TV's effect allowed to drift, on data with and without a true change: current vs
   average ROI against the truth and the coverage of the current ROI's interval; stable data must show no
   spurious change.
+* mamimo: the same detection on a second generator, not ours: mamimo's published recipe (shared/benchmarks/README.md:
+  its weekly TV, radio and banner spend; sales = 5000 + 10000 S(A(TV)) + 8000 S(A(radio)) + 14000 S(banners) +
+  500 N(0, 1), S(x) = 1 - exp(-1e-4 x)) with a fresh noise draw per seed, plus a TV x banners synergy (half the
+  pair's own contribution) or TV's effect drifting 0.5 -> 1.5 (the same logistic step as mmm.simulate_effects).
 * time: what the challenger adds to a demo build (its dbt model, timed by `dbt build -s mmm_challenger+`).
 """
 
@@ -75,6 +79,63 @@ def detection(seeds: list[int]) -> pd.DataFrame:
                     challenger_seconds=seconds,
                 )
             )
+    return pd.DataFrame(rows)
+
+
+MAMIMO_SCENARIOS = {
+    "none": {},
+    "synergy TV x Banners (share 0.5)": {"synergy": True},
+    "drift TV 0.5 -> 1.5": {"drift": True},
+}
+
+
+def mamimo_data(seed: int, synergy: bool = False, drift: bool = False):
+    """mamimo's recipe on its published spend, a fresh noise draw per seed, optionally with a synergy or a drift."""
+    import numpy as np
+
+    from mmm.fit import MarketData
+    from mmm.simulate_effects import drift_profile
+    from mmm.transforms import geometric_adstock
+
+    df = pd.read_csv(_public_folder() / "mamimo_mmm.csv")
+    s = {"TV": 1 - np.exp(-1e-4 * geometric_adstock(df["TV"].to_numpy(float), 0.5, 3)),
+         "Radio": 1 - np.exp(-1e-4 * geometric_adstock(df["Radio"].to_numpy(float), 0.2, 1)),
+         "Banners": 1 - np.exp(-1e-4 * df["Banners"].to_numpy(float))}
+    effects = {"TV": 10000 * s["TV"], "Radio": 8000 * s["Radio"], "Banners": 14000 * s["Banners"]}
+    if drift:
+        effects["TV"] = effects["TV"] * drift_profile(len(df), 0.5, 1.5)
+    sales = 5000 + sum(effects.values()) + 500 * np.random.default_rng(seed).normal(size=len(df))
+    if synergy:
+        own = float(effects["TV"].sum() + effects["Banners"].sum())
+        sales = sales + 0.5 * own * s["TV"] * s["Banners"] / float(np.sum(s["TV"] * s["Banners"]))
+    weeks = pd.DatetimeIndex(pd.to_datetime(df["Date"]))
+    return MarketData(weeks, sales, df[["TV", "Radio", "Banners"]].astype(float), None, None)
+
+
+def _public_folder():
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1]
+    for folder in (here.parent / "shared" / "benchmarks", Path("/work/shared/benchmarks")):
+        if (folder / "mamimo_mmm.csv").exists():
+            return folder
+    raise FileNotFoundError("mamimo_mmm.csv (shared/benchmarks) not found")
+
+
+def detection_mamimo(seeds: list[int]) -> pd.DataFrame:
+    specs = [ChannelSpec("TV", "geometric", 3, "hill"), ChannelSpec("Radio", "geometric", 2, "hill"),
+             ChannelSpec("Banners", "geometric", 2, "hill")]
+    rows = []
+    for name, kwargs in MAMIMO_SCENARIOS.items():
+        for seed in seeds:
+            data = mamimo_data(4000 + seed, **kwargs)
+            fm = an.FittedModel.from_result(fit_market(data, specs, FitConfig(seed=11), "mamimo"), data)
+            report = chal.analyse_market(fm, {}, LOOKBACK)
+            top = report.suspects[0] if report.suspects else None
+            rows.append(dict(scenario=name, seed=seed, ratio=report.check.value, paired_t=report.t_stat,
+                             residual_p=report.residual.p_value, warns_cv=report.check.status == "warn",
+                             warns_residual=report.residual_check.status == "warn", warns=report.warns,
+                             suspect=f"{top.kind}: {top.subject}" if top else ""))
     return pd.DataFrame(rows)
 
 
@@ -143,7 +204,7 @@ def drift_recovery(seeds: list[int]) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--only", choices=["detection", "synergy", "drift", "time"], default=None)
+    ap.add_argument("--only", choices=["detection", "mamimo", "synergy", "drift", "time"], default=None)
     args = ap.parse_args(argv)
     seeds = list(range(1, args.seeds + 1))
     pd.set_option("display.width", 200)
@@ -164,6 +225,12 @@ def main(argv: list[str] | None = None) -> None:
             )
             .to_string()
         )
+        print(flush=True)
+    if args.only in (None, "mamimo"):
+        mam = detection_mamimo(seeds)
+        print(mam.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        print(mam.groupby("scenario").agg(warns=("warns", "sum"), warns_cv=("warns_cv", "sum"),
+                                          warns_residual=("warns_residual", "sum"), seeds=("warns", "size")).to_string())
         print(flush=True)
     if args.only in (None, "synergy"):
         syn = synergy_recovery(seeds)
