@@ -201,6 +201,31 @@ def drift_recovery(seeds: list[int]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def build_time(repeats: int = 3) -> pd.DataFrame:
+    """``dbt build -s mmm_challenger+`` on the demo warehouse (built first by ``make build``), ``repeats`` times:
+    each node's execution time from target/run_results.json. The challenger's model runs beside the other output
+    models on the second thread, so its own time bounds what it adds to a build's wall time."""
+    import json
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, DBT_PROFILES_DIR=str(root))
+    env.setdefault("MMM_DUCKDB_PATH", str(root / "warehouse" / "mmm.duckdb"))
+    rows = []
+    for run in range(1, repeats + 1):
+        t0 = time.perf_counter()
+        subprocess.run([str(root / ".venv" / "bin" / "dbt"), "build", "--quiet", "-s", "mmm_challenger+"], cwd=root,
+                       env=env, check=True)
+        wall = time.perf_counter() - t0
+        results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+        for r in results:
+            rows.append(dict(run=run, node=r["unique_id"].split(".", 2)[-1], seconds=r["execution_time"],
+                             status=r["status"], wall=wall))
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
@@ -246,6 +271,15 @@ def main(argv: list[str] | None = None) -> None:
                 f"{syn['other_roi_err_plain'].mean():.4f}",
             )
         print(flush=True)
+    if args.only in (None, "time"):
+        bt = build_time()
+        per_run = bt.groupby("run").agg(challenger_model=("seconds", lambda v: float(v[bt.loc[v.index, "node"]
+                                                                                    == "mmm_challenger"].sum())),
+                                        all_nodes=("seconds", "sum"), wall=("wall", "first"))
+        print(bt[bt.run == 1].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print(per_run.to_string(float_format=lambda v: f"{v:.2f}"))
+        print(f"median mmm_challenger node: {per_run['challenger_model'].median():.2f} s; median of its subgraph's node "
+              f"times: {per_run['all_nodes'].median():.2f} s", flush=True)
     if args.only in (None, "drift"):
         dr = drift_recovery(seeds)
         print(dr.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
