@@ -9,10 +9,9 @@ Markets are processed in worker processes, each fit restored once.
 def model(dbt, session):
     dbt.config(materialized="table")
     from mmm.challenger import challenger_table_from_fits
-    from mmm.dbt_io import frame, run_settings
+    from mmm.dbt_io import frame, output_rows, run_settings
 
-    outputs = frame(dbt.ref("mmm_market_outputs"))
-    curves = outputs[(outputs["output"] == "response_curves") & (outputs["market"] != "national")]
+    curves = output_rows(dbt.ref("mmm_market_outputs"), "response_curves")
     return challenger_table_from_fits(
         frame(dbt.ref("mmm_fit")),
         frame(dbt.ref("mmm_model_input")),

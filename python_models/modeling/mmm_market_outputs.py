@@ -13,5 +13,5 @@ def model(dbt, session):
         frame(dbt.ref("int_lift_tests_converted")),
         frame(dbt.ref("budget_scenarios")),
         run_settings(dbt.ref("mmm_run_settings")),
-        session=session,  # DuckDB: written market by market into a temporary table, not assembled in memory
+        stream=True,  # DuckDB: an Arrow stream of each market's rows, written as DuckDB reads it, not assembled in memory
     )

@@ -10,9 +10,8 @@ with a message saying how to reset it (mmm.history.plan_migration). Public as fc
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     from mmm import history
-    from mmm.dbt_io import frame, run_settings
+    from mmm.dbt_io import frame, output_rows, run_settings
     from mmm.operations import OperationsSettings
-    from mmm.outputs import output_table
 
     context = frame(dbt.ref("mmm_run_context")).iloc[0]
     settings_table = frame(dbt.ref("mmm_run_settings"))
@@ -33,9 +32,9 @@ def model(dbt, session):
                                                frame(dbt.ref("int_lift_tests_converted")), settings_table, operations)
     previous = frame(dbt.ref("mmm_previous_posterior"))
     prior_runs = dict(zip(previous["market"], previous["run_id"])) if len(previous) else {}
-    outputs = frame(dbt.ref("mmm_market_outputs"))
+    outputs = dbt.ref("mmm_market_outputs")
     rows = history.history_rows(
-        context, frame(dbt.ref("mmm_fit")), output_table(outputs, "channel_summary"),
-        output_table(outputs, "optimal_allocation"), output_table(outputs, "model_checks"), model_input, fingerprints,
+        context, frame(dbt.ref("mmm_fit")), output_rows(outputs, "channel_summary"),
+        output_rows(outputs, "optimal_allocation"), output_rows(outputs, "model_checks"), model_input, fingerprints,
         existing=existing, prior_runs=prior_runs, interval_level=run_settings(settings_table).interval_level)
     return history.typed(rows)

@@ -6,6 +6,8 @@ calls in the model file, so they stay there) and hands the relations to these he
 * ``frame(relation)``: the relation as pandas. On DuckDB ``dbt.ref`` returns a DuckDB relation
   (``.df()``); on Databricks/Spark a Spark DataFrame (``.toPandas()``); a pandas frame passes through.
 * ``run_settings(relation)``: the ``mmm_run_settings`` rows as ``RunSettings``.
+* ``output_rows(relation, output)``: one table's rows of the long ``mmm_market_outputs``, filtered in the warehouse
+  (the whole long table is 1.7 GB as pandas at 1,000 markets; one of its tables is a small part of it).
 * ``fitted_markets(...)``: the fits of ``mmm_fit`` restored against the current input (stale fits refused).
 * ``fit_markets(...)``, ``market_outputs(...)``: the work of ``mmm_fit`` and ``mmm_market_outputs``, on Spark
   (``mmm.spark``, one market per ``applyInPandas`` group) when the model input is a Spark DataFrame (dbt on
@@ -46,6 +48,25 @@ def run_settings(relation) -> RunSettings:
     return RunSettings.from_table(frame(relation))
 
 
+def output_rows(outputs, output: str, national: bool = False) -> pd.DataFrame:
+    """The rows of one output table (``output``, its ``mmm.outputs.OUTPUT_COLUMNS``) of the long ``mmm_market_outputs``
+    relation, without the national rows unless ``national``: filtered and projected by DuckDB or Spark before anything
+    reaches pandas (a pandas frame is filtered by ``mmm.outputs.output_table``)."""
+    from mmm.outputs import NATIONAL, OUTPUT_COLUMNS, output_table
+
+    if isinstance(outputs, pd.DataFrame):
+        return output_table(outputs, output, national)
+    if output not in OUTPUT_COLUMNS:
+        raise KeyError(f"mmm_market_outputs has no output table {output!r}")
+    columns = list(OUTPUT_COLUMNS[output])
+    where = f"output = '{output}'" + ("" if national else f" and market <> '{NATIONAL}'")
+    if is_spark(outputs):
+        rows = outputs.filter(where).select(*columns)
+    else:  # DuckDB relation
+        rows = outputs.filter(where).project(", ".join(f'"{c}"' for c in columns))
+    return frame(rows).reset_index(drop=True)
+
+
 def fitted_markets(fit, model_input, channel_settings, lift_tests, settings) -> dict[str, FittedModel]:
     """Restore the fitted markets of ``mmm_fit`` (relations as returned by ``dbt.ref``)."""
     from mmm.tables import load_fitted_markets
@@ -70,28 +91,17 @@ def fit_markets(model_input, channel_settings, lift_tests, sufficiency, settings
     return fit_markets_pandas(frame(model_input), *args, **kwargs)
 
 
-def _is_duckdb(session) -> bool:
-    try:
-        import duckdb
-    except ImportError:  # pragma: no cover - duckdb is a dependency of the project
-        return False
-    return isinstance(session, duckdb.DuckDBPyConnection)
-
-
-def market_outputs(fit, model_input, channel_settings, lift_tests, scenarios, settings, session=None, **kwargs):
+def market_outputs(fit, model_input, channel_settings, lift_tests, scenarios, settings, stream: bool = False, **kwargs):
     """The long ``mmm_market_outputs`` table: ``mmm.spark.market_outputs_spark`` when ``fit`` is a Spark DataFrame
-    (``model_input`` must be one too); else, given the dbt model's DuckDB ``session``, written market by market into a
-    temporary table whose relation is returned (``mmm.outputs.write_market_outputs``: memory stays flat with the
-    number of markets); else ``mmm.outputs.market_outputs`` (pandas)."""
+    (``model_input`` must be one too); else with ``stream`` an Arrow record-batch stream, market by market, that the
+    warehouse writes as it reads (``mmm.outputs.market_outputs_reader``: memory stays flat with the number of markets;
+    what the model returns on DuckDB); else one pandas frame (``mmm.outputs.market_outputs``)."""
     args = (frame(channel_settings), _optional_frame(lift_tests), _optional_frame(scenarios), run_settings(settings))
     if is_spark(fit):
         from mmm.spark import market_outputs_spark
 
         return market_outputs_spark(fit, model_input, *args, **kwargs)
-    if session is not None and _is_duckdb(session):
-        from mmm.outputs import write_market_outputs
+    from mmm import outputs
 
-        return write_market_outputs(session, "mmm_market_outputs__rows", frame(fit), frame(model_input), *args, **kwargs)
-    from mmm.outputs import market_outputs as market_outputs_pandas
-
-    return market_outputs_pandas(frame(fit), frame(model_input), *args, **kwargs)
+    build = outputs.market_outputs_reader if stream else outputs.market_outputs
+    return build(frame(fit), frame(model_input), *args, **kwargs)

@@ -39,7 +39,7 @@ from mmm.fit import (
     prepare_problem,
 )
 from mmm.model import ChannelSpec
-from mmm.results import FitResult, input_fingerprint
+from mmm.results import FitResult, input_fingerprint, posterior_draws
 from mmm.validation import holdout_forecast, rolling_origin_cv
 
 __all__ = ["InsufficientDataError", "fit_market", "posterior_draws", "with_default_roi_priors"]
@@ -62,13 +62,6 @@ def with_default_roi_priors(data: MarketData, specs: list[ChannelSpec]) -> list[
             s = dataclasses.replace(s, roi_prior_median=implied)
         out.append(s)
     return out
-
-
-def posterior_draws(z: np.ndarray, cov: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """``n`` draws from N(z, cov), deterministic in ``seed``."""
-    rng = np.random.default_rng(seed + 1)
-    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(len(z)))
-    return z + rng.normal(size=(n, len(z))) @ chol.T
 
 
 def fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig = FitConfig(),

@@ -170,29 +170,23 @@ def market_outputs_frame(fm: FittedModel, extra: tuple) -> tuple[pd.DataFrame, p
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), ingredients
 
 
-def market_outputs(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
-                   lift_tests: pd.DataFrame | None, scenarios: pd.DataFrame | None, settings: RunSettings,
-                   workers: int | None = None, progress: Callable[[str], None] | None = print,
-                   sink: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
-    """Every output table of every market, long (see the module docstring), plus the national rows.
-
-    With ``sink``, each market's rows (typed, the columns of COLUMNS in order) are handed to it as soon as they are
-    done and not kept, then the skipped markets' and national rows; the result is then empty. The dbt model writes
-    them away that way (``write_market_outputs``), so memory does not grow with the number of markets."""
+def iter_market_outputs(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_settings: pd.DataFrame,
+                        lift_tests: pd.DataFrame | None, scenarios: pd.DataFrame | None, settings: RunSettings,
+                        workers: int | None = None, progress: Callable[[str], None] | None = print):
+    """The long table in pieces: each market's rows (typed, the columns of COLUMNS in order) as soon as the market is
+    done, then the skipped markets' and the national rows. A caller that writes each piece away keeps only the
+    national ingredients (a few kB a market) in memory."""
     fitted = fit_table[fit_table["status"] == "fitted"]
     norm = None if scenarios is None else scenarios["market"].astype(str).str.strip().str.lower()
     extra = {m: (channel_settings, None if lift_tests is None else lift_tests[lift_tests["market"] == m],
                  None if scenarios is None else scenarios[norm == m], settings, fitted[fitted["market"] == m])
              for m in fitted["market"]}
-    frames, ingredients = [], []
+    ingredients = []
     for frame, ingredient in tables.imap_fitted_markets(fit_table, model_input, channel_settings, lift_tests, settings,
                                                         market_outputs_frame, extra, "mmm_market_outputs", workers,
                                                         progress):
         if len(frame):
-            if sink is not None:
-                sink(_typed(frame)[list(COLUMNS)])
-            else:
-                frames.append(frame)
+            yield _typed(frame)[list(COLUMNS)]
         if len(ingredient):
             ingredients.append(ingredient)
     rest = []
@@ -203,33 +197,40 @@ def market_outputs(fit_table: pd.DataFrame, model_input: pd.DataFrame, channel_s
                                        output="model_checks") for r in skipped.itertuples()]))
     if ingredients:
         rest += national_outputs(pd.concat(ingredients, ignore_index=True), channel_settings, settings)
-    if sink is not None:
-        if rest:
-            sink(_typed(pd.concat(rest, ignore_index=True))[list(COLUMNS)])
-        return _typed(pd.DataFrame(columns=list(COLUMNS)))
-    frames += rest
+    if rest:
+        yield _typed(pd.concat(rest, ignore_index=True))[list(COLUMNS)]
+
+
+def market_outputs(*args, **kwargs) -> pd.DataFrame:
+    """Every output table of every market, long (see the module docstring), plus the national rows, as one pandas
+    frame (``iter_market_outputs`` concatenated; arguments alike)."""
+    frames = list(iter_market_outputs(*args, **kwargs))
     return _typed(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS)))
 
 
-DUCKDB_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
+ARROW_TYPES = {"text": "string", "number": "float64", "date": "date32", "bool": "bool_"}
 
 
-def write_market_outputs(con, table: str, *args, **kwargs):
-    """``market_outputs`` written into the DuckDB temporary table ``table`` (created, typed by COLUMNS) market by
-    market through ``con`` (a DuckDB connection), instead of assembled in memory; returns the DuckDB relation of the
-    table (dbt-duckdb materializes the model from it on the same connection)."""
-    columns = ", ".join(f'"{c}" {DUCKDB_TYPES[k]}' for c, k in COLUMNS.items())
-    con.execute(f"create or replace temp table {table} ({columns})")
+def arrow_schema():
+    """The long table's columns (COLUMNS) as an Arrow schema."""
+    import pyarrow as pa
 
-    def sink(frame: pd.DataFrame) -> None:
-        con.register("mmm_market_outputs_chunk", frame)
-        try:
-            con.execute(f"insert into {table} select * from mmm_market_outputs_chunk")
-        finally:
-            con.unregister("mmm_market_outputs_chunk")
+    return pa.schema([(c, getattr(pa, ARROW_TYPES[k])()) for c, k in COLUMNS.items()])
 
-    market_outputs(*args, sink=sink, **kwargs)
-    return con.table(table)
+
+def market_outputs_reader(*args, **kwargs):
+    """``iter_market_outputs`` as an Arrow record-batch stream (arguments alike): what ``mmm_market_outputs`` returns
+    on DuckDB. dbt-duckdb creates the table from it as DuckDB pulls the batches, so no market's rows are held once
+    written, and no copy of the whole table is made on the way (a temporary table would be one more, uncompressed)."""
+    import pyarrow as pa
+
+    schema = arrow_schema()
+
+    def batches():
+        for frame in iter_market_outputs(*args, **kwargs):
+            yield pa.RecordBatch.from_pandas(frame, schema=schema, preserve_index=False)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def national_outputs(ingredients: pd.DataFrame, channel_settings: pd.DataFrame, settings: RunSettings) -> list[pd.DataFrame]:

@@ -95,9 +95,9 @@ def test_output_columns_are_the_marts_contract_columns(long_table, mart):
         assert list(table.columns) == list(outputs.OUTPUT_COLUMNS[MARTS[mart]]) and len(table)
 
 
-def test_market_outputs_written_market_by_market_into_duckdb_equal_the_pandas_table(long_table):
-    """What mmm_market_outputs does on DuckDB (dbt_io.market_outputs with the model's session): the rows written into a
-    temporary table market by market are the pandas table's rows, typed alike."""
+def test_market_outputs_streamed_market_by_market_into_duckdb_equal_the_pandas_table(long_table):
+    """What mmm_market_outputs does on DuckDB (dbt_io.market_outputs with stream=True, materialized by dbt-duckdb as a
+    registered Arrow stream): the rows DuckDB writes market by market are the pandas table's rows, typed alike."""
     import duckdb
 
     from mmm import dbt_io
@@ -108,9 +108,10 @@ def test_market_outputs_written_market_by_market_into_duckdb_equal_the_pandas_ta
     scenarios = pd.DataFrame([dict(scenario_name="more_tv", market="aa", channel="tv", change_type="percent",
                                    change_value=10, description="")])
     con = duckdb.connect().cursor()
-    relation = dbt_io.market_outputs(fit, model_input, settings_frame(), None, scenarios, settings, session=con,
-                                     progress=None)
-    con.register("written", relation)
+    stream = dbt_io.market_outputs(fit, model_input, settings_frame(), None, scenarios, settings, stream=True,
+                                   progress=None)
+    con.register("stream", stream)  # as dbt-duckdb's materialize does with what a python model returns
+    con.execute("create table written as select * from stream")
     got = con.execute("select * from written").df()
     assert list(got.columns) == list(outputs.COLUMNS) and len(got) == len(long_table)
     expected = long_table.reset_index(drop=True).copy()
@@ -128,3 +129,24 @@ def test_market_outputs_written_market_by_market_into_duckdb_equal_the_pandas_ta
         else:
             as_us = [pd.to_datetime(x).astype("datetime64[us]") for x in (got[col], expected[col])]
             assert as_us[0].equals(as_us[1]), col
+
+
+@pytest.mark.parametrize("output, national", [("channel_summary", False), ("channel_summary", True),
+                                              ("model_checks", False), ("response_curves", False)])
+def test_output_rows_filtered_by_duckdb_equal_the_pandas_selection(long_table, output, national):
+    """dbt_io.output_rows on the DuckDB relation (what mmm_alerts, mmm_challenger and mmm_run_history read) gives the
+    rows and columns output_table takes from the pandas frame, without the national rows unless asked."""
+    import duckdb
+
+    from mmm import dbt_io
+
+    con = duckdb.connect()
+    con.register("long_frame", long_table)
+    con.execute("create table long_table as select * from long_frame")
+    got = dbt_io.output_rows(con.table("long_table"), output, national)
+    expected = outputs.output_table(long_table, output, national)
+    assert list(got.columns) == list(outputs.OUTPUT_COLUMNS[output]) and len(got) == len(expected) > 0
+    assert (got["market"] == outputs.NATIONAL).any() == (national and output == "channel_summary")
+    pd.testing.assert_frame_equal(got.astype(str), expected.astype(str))
+    with pytest.raises(KeyError, match="no output table 'nope'"):
+        dbt_io.output_rows(con.table("long_table"), "nope")

@@ -5,6 +5,7 @@ true parameters differ (a single fit is noisy: 156 weeks cannot pin down eight c
 """
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -159,8 +160,27 @@ def test_stored_result_refuses_other_input_and_other_schema_versions(fits):
     with pytest.raises(StaleFitError, match="different input"):
         stored.verify_input(market_data(truth), SPECS, FitConfig(n_starts=2, n_draws=200, holdout_weeks=8, cv_folds=0))
     doc = fit.result.to_json().replace(f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 1')
-    with pytest.raises(StaleFitError, match=f"schema version 1, but this package reads version {SCHEMA_VERSION}"):
+    with pytest.raises(StaleFitError, match=f"schema version 1, but this package reads versions 3, {SCHEMA_VERSION}"):
         FitResult.from_json(doc)
+    unknown = fit.result.to_json().replace('"draws_rule": "laplace"', '"draws_rule": "nuts"')
+    with pytest.raises(StaleFitError, match="draws rule 'nuts'"):
+        FitResult.from_json(unknown)
+
+
+def test_seeded_laplace_draws_are_not_stored_and_are_drawn_again_identically(fits):
+    _, fit = fits[23]
+    doc = json.loads(fit.result.to_json())
+    assert doc["draws_rule"] == "laplace" and doc["draws"] is None
+    assert len(fit.result.to_json()) < 0.25 * len(json.dumps({**doc, "draws": fit.result.draws.tolist()}))
+    np.testing.assert_array_equal(FitResult.from_json(fit.result.to_json()).draws, fit.result.draws)
+    # draws that are not the seeded ones (moved by anything after the fit) are stored as they are
+    moved = dataclasses.replace(fit.result, draws=fit.result.draws + 1e-9)
+    doc = json.loads(moved.to_json())
+    assert doc["draws_rule"] is None and len(doc["draws"]) == len(fit.result.draws)
+    np.testing.assert_array_equal(FitResult.from_json(moved.to_json()).draws, moved.draws)
+    # a version-3 document (draws always written out) still reads
+    v3 = json.dumps({**{k: v for k, v in doc.items() if k != "draws_rule"}, "schema_version": 3})
+    np.testing.assert_array_equal(FitResult.from_json(v3).draws, moved.draws)
 
 
 def test_gradient_matches_finite_differences():

@@ -58,6 +58,18 @@ def test_power_and_minimum_detectable_lift_are_statsmodels_two_sample_t_test():
     assert minimum_detectable_lift(250.0, 24, 0.05, 0.8) < mde * np.sqrt(24 / 12), "longer tests detect more per week"
 
 
+@pytest.mark.parametrize("n, alpha", [(2, 0.05), (5, 0.1), (12, 0.05), (40, 0.01)])
+def test_power_and_mde_are_statsmodels_ttestindpower(n, alpha):
+    """The closed form (scipy.special's noncentral t) is statsmodels' TTestIndPower, which it replaces for speed."""
+    from statsmodels.stats.power import TTestIndPower
+
+    for d in (0.05, 0.3, 1.0, 2.5):
+        expected = TTestIndPower().power(effect_size=d, nobs1=n, alpha=alpha, ratio=1.0, alternative="two-sided")
+        assert power_of(d * n * 3.0, 3.0, n, alpha) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    d = TTestIndPower().solve_power(effect_size=None, nobs1=n, alpha=alpha, power=0.8, ratio=1.0, alternative="two-sided")
+    assert minimum_detectable_lift(3.0, n, alpha, 0.8) == pytest.approx(d * 3.0 * n, rel=1e-6)
+
+
 def test_power_is_the_detection_rate_of_the_test_it_describes():
     """Simulate the test: n weeks with the lift spread over them vs n comparison weeks, weekly noise s, Welch-free
     two-sample t-test at 5%: the share of detections matches the computed power."""
