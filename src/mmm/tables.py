@@ -64,8 +64,10 @@ def channel_specs(channel_settings: pd.DataFrame) -> list[ChannelSpec]:
 def market_data(model_input: pd.DataFrame, market: str, lift_tests: pd.DataFrame | None = None) -> MarketData:
     """Pivot the long model input of one market into the engine's MarketData."""
     rows = model_input[model_input["market"] == market]
-    wide = rows.pivot_table(index="week_start_date", columns=["variable_type", "variable_name"], values="value",
-                            aggfunc="sum").sort_index()
+    # pivot_table(index=week, columns=(type, name), values=value, aggfunc="sum"), at a fifth of its cost (each fit and
+    # every restore of it pivots): sum per cell, missing cells NaN, columns with no cell at all dropped
+    wide = (rows.groupby(["week_start_date", "variable_type", "variable_name"], sort=True)["value"].sum()
+            .unstack(["variable_type", "variable_name"]).dropna(axis=1, how="all").sort_index(axis=1).sort_index())
     weeks = pd.DatetimeIndex(pd.to_datetime(wide.index))
 
     def block(kind: str) -> pd.DataFrame | None:
