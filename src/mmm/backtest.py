@@ -116,14 +116,14 @@ def backtest_table(fits: Mapping[str, FittedModel], fit_table: pd.DataFrame | No
                    horizon: int, min_train_weeks: int = 52) -> pd.DataFrame:
     """Every fitted market's backtest (market + BACKTEST_COLUMNS); ``fit_table`` (mmm_fit) names the priors a
     refresh added, which the refits leave out."""
-    from threadpoolctl import threadpool_limits
+    from mmm.threads import single_thread_blas
 
     added = {}
     if fit_table is not None and "channel_priors_json" in fit_table.columns:
         added = {r.market: json.loads(r.channel_priors_json) for r in fit_table.itertuples()
                  if isinstance(r.channel_priors_json, str) and r.channel_priors_json}
     frames = []
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         for market, fm in fits.items():
             frame = backtest(fm, n_origins, spacing, horizon, min_train_weeks, added.get(market))
             frames.append(frame.assign(market=market)[["market", *BACKTEST_COLUMNS]])

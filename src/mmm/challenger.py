@@ -763,10 +763,10 @@ def challenger_table(
     fits, response_curves: pd.DataFrame, lookback_weeks: int, config: ChallengerConfig | None = None
 ) -> pd.DataFrame:
     """``mmm_challenger``: every fitted market's records (``market_records``), columns TABLE_COLUMNS."""
-    from threadpoolctl import threadpool_limits
+    from mmm.threads import single_thread_blas
 
     frames = []
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         for market, fm in fits.items():
             curves = response_curves[response_curves["market"] == market].drop(columns="market")
             frames.append(_market_frame(fm, (curves, lookback_weeks, config)))

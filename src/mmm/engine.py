@@ -24,7 +24,6 @@ import dataclasses
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from mmm import analysis as an
 from mmm import checks as ck
@@ -40,6 +39,7 @@ from mmm.fit import (
 )
 from mmm.model import ChannelSpec
 from mmm.results import FitResult, input_fingerprint, posterior_draws
+from mmm.threads import single_thread_blas
 from mmm.validation import holdout_forecast, rolling_origin_cv
 
 __all__ = ["InsufficientDataError", "fit_market", "posterior_draws", "with_default_roi_priors"]
@@ -73,7 +73,7 @@ def fit_market(data: MarketData, specs: list[ChannelSpec], config: FitConfig = F
     need fewer). BLAS runs single-threaded during the fit: its matrices are tiny, and thread hand-offs
     made the fit several times slower on a 2-core machine.
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         return _fit_market(data, specs, config, market, min_train_weeks)
 
 

@@ -17,7 +17,7 @@ revenue (mean over draws).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,19 +25,17 @@ from numpy.typing import ArrayLike
 from scipy.optimize import differential_evolution, minimize
 
 from mmm.response import ParametricResponse, Response, TabulatedResponse
-from mmm.transforms import apply_saturation, saturation_derivative
 
-try:  # optional: SciPy >= 1.15's SLSQP calls LAPACK, and multi-threaded OpenBLAS makes these tiny
-    # problems 10-30x slower on a busy machine (scipy/scipy#22438); run the solves single-threaded
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - without it, set OPENBLAS_NUM_THREADS=1 in the environment
-    threadpool_limits = None
+# SciPy >= 1.15's SLSQP calls LAPACK, and multi-threaded OpenBLAS makes these tiny problems 10-30x slower on a busy
+# machine (scipy/scipy#22438): the solves run single-threaded (mmm.threads)
+from mmm.threads import single_thread_blas
+from mmm.transforms import apply_saturation, saturation_derivative
 
 _ATOL = 1e-9  # relative tolerance used for feasibility and bound checks
 
 
 def _single_threaded_blas() -> AbstractContextManager:
-    return threadpool_limits(limits=1, user_api="blas") if threadpool_limits else nullcontext()
+    return single_thread_blas()
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from threadpoolctl import threadpool_limits
 
 from mmm.analysis import FittedModel
 from mmm.model import build_baseline
+from mmm.threads import single_thread_blas
 from mmm.transforms import apply_saturation, saturation_derivative
 
 WEEK = pd.Timedelta(days=7)
@@ -372,7 +372,7 @@ def optimize_plan(draws: MediaDraws, budget: float, lower: np.ndarray, upper: np
     constraint = {"type": "eq", "fun": lambda u: (float(u @ scale[free]) + fixed_total - budget) / norm,
                   "jac": lambda u: scale[free] / norm}
     start_value = -fun(u0)[0] * norm
-    with threadpool_limits(limits=1, user_api="blas"):  # SLSQP's small dense algebra: threads only add hand-offs
+    with single_thread_blas():  # SLSQP's small dense algebra: threads only add hand-offs
         res = optimize.minimize(fun, u0, jac=True, method="SLSQP", bounds=bounds, constraints=[constraint],
                                 options={"maxiter": max_iter, "ftol": ftol})
     u = np.clip(res.x, [b[0] for b in bounds], [b[1] for b in bounds])

@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from mmm.analysis import FittedModel
 from mmm.experiment_plan import ExperimentSettings, experiment_plan
@@ -45,6 +44,7 @@ from mmm.plan_forecast import (
 )
 from mmm.settings import RunSettings
 from mmm.tables import allocation_bounds
+from mmm.threads import single_thread_blas
 
 Budget = float | dict[str, float] | None
 YEAR = pd.Timedelta(weeks=52)
@@ -320,7 +320,7 @@ def plan_forecast_table(fits: Mapping[str, FittedModel], spend_plan: pd.DataFram
     ``revenue_change_vs_current`` is per draw: the plan's expected revenue minus the current-spend plan's.
     """
     frames = []
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         for fm in fits.values():
             frames += market_plan_frames(fm, (spend_plan, control_plan, holidays, channel_settings, run, planning))
     return _plan_table(frames)
@@ -393,7 +393,7 @@ def _plan_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def experiment_plan_table(fits: Mapping[str, FittedModel], run: RunSettings, planning: PlanningSettings) -> pd.DataFrame:
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         return experiment_plan(fits, planning.experiments(run.allocation_lookback_weeks))
 
 
@@ -430,6 +430,6 @@ def _market_plan(fm: FittedModel, extra: tuple) -> pd.DataFrame:
 
 
 def experiment_validation_table(fits: Mapping[str, FittedModel], lift_tests: pd.DataFrame | None) -> pd.DataFrame:
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_thread_blas():
         return experiment_validation(fits, lift_tests)
 

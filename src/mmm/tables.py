@@ -22,7 +22,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 import mmm
 from mmm import analysis as an
@@ -42,13 +41,14 @@ from mmm.optimize import (
 from mmm.results import SCHEMA_VERSION, FitResult
 from mmm.settings import RunSettings
 from mmm.synergy import optimize_with_synergy
+from mmm.threads import single_thread_blas
 
 FIT_COLUMNS = ["market", "status", "message", "n_weeks", "fit_seconds", "schema_version", "input_fingerprint",
                "pooling_json", "fit_result_json", "package_version", "channel_priors_json"]
 
 
 def _single_thread():
-    return threadpool_limits(limits=1, user_api="blas")
+    return single_thread_blas()
 
 
 def channel_specs(channel_settings: pd.DataFrame) -> list[ChannelSpec]:
