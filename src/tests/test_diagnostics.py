@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -198,6 +199,29 @@ def test_hac_estimates_equal_ols_and_standard_errors_grow_under_autocorrelation(
         ratios.append(table.set_index("term").loc["media", "std_error"] / ols.bse["media"])
     assert np.mean(ratios) > 1.5
     assert min(ratios) > 1.0
+
+
+@pytest.mark.parametrize("singular", [False, True])
+def test_hac_equals_statsmodels_newey_west(singular):
+    """The numpy sandwich is statsmodels' pinv OLS with cov_type="HAC", use_correction and use_t."""
+    rng = np.random.default_rng(11)
+    n = 156
+    design = pd.DataFrame({"trend": np.arange(n) / n, "media": _ar1(n, 0.9, rng), "price": rng.normal(size=n)})
+    if singular:
+        design["media_copy"] = 2 * design["media"]
+    y = 1.0 + design["trend"] + 0.8 * design["media"] + _ar1(n, 0.6, rng)
+    for lags in (0, 4, 9):
+        ours = dg.hac_regression(y, design, maxlags=lags)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # statsmodels warns that the singular design is rank-deficient
+            ref = sm.OLS(y, sm.add_constant(design)).fit(method="pinv", cov_type="HAC", use_t=True,
+                                                         cov_kwds={"maxlags": lags, "use_correction": True})
+        np.testing.assert_allclose(ours["estimate"], ref.params, rtol=1e-8, atol=1e-12)
+        ok = ~ours["is_aliased"].to_numpy()
+        np.testing.assert_allclose(ours["std_error"][ok], ref.bse[ok], rtol=1e-8)
+        np.testing.assert_allclose(ours["p_value"][ok], ref.pvalues[ok], rtol=1e-6, atol=1e-14)
+        ci = ref.conf_int(alpha=0.1).to_numpy()
+        np.testing.assert_allclose(ours[["lower", "upper"]].to_numpy()[ok], ci[ok], rtol=1e-8)
 
 
 def test_hac_table_columns_and_interval_level():
