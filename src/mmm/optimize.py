@@ -314,15 +314,17 @@ def _is_feasible(x: np.ndarray, setup: _Setup) -> bool:
 # --------------------------------------------------------------------------- starts
 
 def _grid_start(responses: Sequence[Response], lo: np.ndarray, up: np.ndarray, budget: float,
-                n_steps: int) -> np.ndarray:
-    """Global maximiser of sum r_c on the lattice x_c = lo_c + k_c h, sum k_c = n_steps.
+                n_steps: int) -> tuple[np.ndarray, bool]:
+    """Global maximiser of sum r_c on the lattice x_c = lo_c + k_c h, sum k_c = n_steps, and whether every
+    r_c is concave on the lattice (no second difference above rounding), i.e. on all the spend it can get.
 
     h = (budget - sum lo) / n_steps; dynamic programming over channels,
     best_c(j) = max_{k <= min(j, K_c)} best_{c-1}(j - k) + r_c(lo_c + k h), O(C n_steps^2).
     """
     extra = budget - lo.sum()
     if extra <= 0:
-        return lo.copy()
+        return lo.copy(), True
+    concave = True
     h = extra / n_steps
     best = np.full(n_steps + 1, -np.inf)
     best[0] = 0.0
@@ -330,9 +332,11 @@ def _grid_start(responses: Sequence[Response], lo: np.ndarray, up: np.ndarray, b
     rows = np.arange(n_steps + 1)[:, None]
     for c, response in enumerate(responses):
         k = np.arange(int(min(np.floor((up[c] - lo[c]) / h + 1e-9), n_steps)) + 1)
+        curve = _curve(response, lo[c] + k * h)
+        if k.size > 2:
+            concave &= bool(np.diff(curve, 2).max() <= 1e-10 * max(float(np.abs(curve).max()), 1e-300))
         prev = rows - k[None, :]
-        cand = np.where(prev >= 0, best[np.maximum(prev, 0)] + _curve(response, lo[c] + k * h)[None, :],
-                        -np.inf)
+        cand = np.where(prev >= 0, best[np.maximum(prev, 0)] + curve[None, :], -np.inf)
         choices.append(np.argmax(cand, axis=1))
         best = cand[rows[:, 0], choices[-1]]
     j = int(np.flatnonzero(np.isfinite(best))[-1])
@@ -341,11 +345,17 @@ def _grid_start(responses: Sequence[Response], lo: np.ndarray, up: np.ndarray, b
         k_c = int(choices[c][j])
         x[c] = lo[c] + k_c * h
         j -= k_c
-    return project_to_budget(x, lo, up, budget)
+    return project_to_budget(x, lo, up, budget), concave
 
 
-def _starts(setup: _Setup, seed: int, n_starts: int, grid_steps: int) -> list[tuple[str, np.ndarray]]:
+def _starts(setup: _Setup, seed: int, n_starts: int, grid_steps: int) -> tuple[list[tuple[str, np.ndarray]], bool]:
+    """The budget-grid start alone when every free response is concave on the spend it can get (a concave
+    objective on a convex set: the local optimum from any start is the global one), else every start."""
     lo, up, budget = setup.lower[setup.free], setup.free_upper, setup.free_budget
+    if grid_steps > 0:
+        grid, concave = _grid_start([setup.responses[i] for i in setup.free], lo, up, budget, grid_steps)
+        if concave:
+            return [("budget grid", grid)], True
     cur = setup.current[setup.free]
     proposals = [("current", cur)]
     if cur.sum() > 0:
@@ -353,8 +363,7 @@ def _starts(setup: _Setup, seed: int, n_starts: int, grid_steps: int) -> list[tu
     finite_up = np.where(np.isfinite(up), up, budget)
     proposals += [("equal split", np.full(lo.size, budget / lo.size)), ("box middle", (lo + finite_up) / 2)]
     if grid_steps > 0:
-        free_responses = [setup.responses[i] for i in setup.free]
-        proposals.append(("budget grid", _grid_start(free_responses, lo, up, budget, grid_steps)))
+        proposals.append(("budget grid", grid))
     rng = np.random.default_rng(seed)
     proposals += [(f"random {i}", rng.uniform(lo, finite_up)) for i in range(n_starts)]
     starts: list[tuple[str, np.ndarray]] = []
@@ -362,7 +371,7 @@ def _starts(setup: _Setup, seed: int, n_starts: int, grid_steps: int) -> list[tu
         x = project_to_budget(y, lo, up, budget)
         if all(np.max(np.abs(x - s)) > 1e-9 * max(budget, 1.0) for _, s in starts):
             starts.append((name, x))
-    return starts
+    return starts, False
 
 
 # --------------------------------------------------------------------------- local solver
@@ -400,13 +409,14 @@ def _local_solve(ev: _Evaluator, x0: np.ndarray, lo: np.ndarray, up: np.ndarray,
     return _Local(x, float(ev.revenue(x).sum()), success)
 
 
-def _multi_start(setup: _Setup, seed: int, n_starts: int, grid_steps: int) -> tuple[_Local, str, int]:
+def _multi_start(setup: _Setup, seed: int, n_starts: int, grid_steps: int) -> tuple[_Local, str, int, bool]:
     lo, up, budget = setup.lower[setup.free], setup.free_upper, setup.free_budget
     ev = _Evaluator([setup.responses[i] for i in setup.free])
     scale = max(budget / lo.size, 1e-12)
     value_scale = max(float(ev.revenue(np.where(np.isfinite(up), up, budget)).sum()), 1e-12)
     best, best_name, solves = None, "", 0
-    for name, x0 in _starts(setup, seed, n_starts, grid_steps):
+    starts, concave = _starts(setup, seed, n_starts, grid_steps)
+    for name, x0 in starts:
         start = _Local(x0, float(ev.revenue(x0).sum()), False)
         local = _local_solve(ev, x0, lo, up, budget, scale, value_scale, ftol=1e-10)
         solves += 1
@@ -417,7 +427,7 @@ def _multi_start(setup: _Setup, seed: int, n_starts: int, grid_steps: int) -> tu
     solves += 1
     if polished.value >= best.value:
         best = _Local(polished.x, polished.value, polished.success or best.success)
-    return best, best_name, solves
+    return best, best_name, solves, concave
 
 
 # --------------------------------------------------------------------------- results
@@ -482,7 +492,9 @@ def optimize_allocation(responses: Sequence[Response], current: ArrayLike, lower
     current shares times the budget, an equal split, the middle of the box, the maximiser of R on a
     lattice of ``grid_steps`` budget steps (dynamic programming; 0 disables it) and ``n_starts``
     uniform random points from ``np.random.default_rng(seed)``; every start is projected onto the
-    feasible set first. The best point (a solved one or a start) is polished with a tighter
+    feasible set first. When every free response is concave on the spend the lattice gives it (no
+    second difference above rounding), the problem is concave and the budget-grid start alone is
+    solved. The best point (a solved one or a start) is polished with a tighter
     tolerance and projected onto the feasible set again. If ``current`` is feasible and better, it
     is returned instead (``method`` says so). A budget outside [sum(lower), sum(upper)] is clipped
     into it (``budget_adjusted``). Channels with lower == upper are fixed. Deterministic for a seed.
@@ -492,9 +504,10 @@ def optimize_allocation(responses: Sequence[Response], current: ArrayLike, lower
     if trivial is not None:
         return trivial
     with _single_threaded_blas():
-        best, start_name, solves = _multi_start(setup, seed, n_starts, grid_steps)
+        best, start_name, solves, concave = _multi_start(setup, seed, n_starts, grid_steps)
     x = _full(setup, best.x)
-    method = f"SLSQP multi-start ({solves} local solves; best from the {start_name} start)"
+    method = (f"SLSQP from the budget-grid start ({solves} local solves; every response concave on its range)"
+              if concave else f"SLSQP multi-start ({solves} local solves; best from the {start_name} start)")
     current_value = float(_values(setup.responses, setup.current, "revenue").sum())
     optimal_value = float(_values(setup.responses, x, "revenue").sum())
     if _is_feasible(setup.current, setup) and current_value > optimal_value:
