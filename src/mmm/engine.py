@@ -112,7 +112,7 @@ def _fit_market(data: MarketData, requested: list[ChannelSpec], config: FitConfi
             problem = prepare_problem(data, specs, config, terms, weights=weights)
             best = fit_map(problem, config, initial=best.z)
     cov, sigma = laplace_covariance(problem, best.z)
-    draws = posterior_draws(best.z, cov, config.n_draws, config.seed)
+    draws = posterior_draws(best.z, cov, config.n_draws, config.seed, market)
     stats = {"objective": best.value, "start_objectives": best.start_values, "converged": best.converged,
              "n_evaluations": best.n_evaluations}
     result = FitResult(market, specs, config, best.z, cov, draws, sigma, ck.checks_frame(rows), fingerprint,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mmm.transforms import Prior, convolve_lags, full_name, get_adstock, get_saturation, to_natural
+from mmm.transforms import Prior, full_name, get_adstock, get_saturation, to_natural
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,11 @@ class MediaModel:
         self.lags = np.arange(lmax + 1, dtype=float)[:, None]
         self.lag_mask = (self.lags <= self.max_lags[None, :]).astype(float)
         self.col = inputs.column_channel
+        # lagged[k, t, l] = x[t - l, k] (0 before the first week): adstock is then one batched product per call
+        x = np.asarray(inputs.spend, dtype=float)
+        self.lagged = np.zeros((x.shape[1], x.shape[0], lmax + 1))
+        for lag in range(min(lmax + 1, x.shape[0])):
+            self.lagged[:, lag:, lag] = x[: x.shape[0] - lag].T
         self.roi_idx = layout.roi_index()
         self.entry_ref = inputs.reference_spend[layout.entry_channel]
         self.entry_lag = self.max_lags[layout.entry_channel]
@@ -252,10 +257,17 @@ class MediaModel:
             w_all[:, idx] = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
         return w_all
 
+    def adstock(self, w_col: np.ndarray) -> np.ndarray:
+        """a[..., t, k] = sum_l w[l, ..., k] x[t - l, k] for lag weights (L + 1, K) or per draw (L + 1, D, K): the causal
+        convolution of ``transforms.convolve_lags`` as a batched matrix product over the precomputed lags."""
+        if w_col.ndim == 2:
+            return np.matmul(self.lagged, w_col.T[:, :, None])[:, :, 0].T
+        return np.matmul(self.lagged, w_col.transpose(2, 0, 1)).transpose(2, 1, 0)
+
     def features(self, z: np.ndarray) -> np.ndarray:
         """f[t, k] for every spend column at unconstrained parameters z (P,)."""
         nat = self.natural(z)
-        adstocked = convolve_lags(self.inputs.spend, self.weights(nat)[:, self.col])
+        adstocked = self.adstock(self.weights(nat)[:, self.col])
         f = np.empty_like(adstocked)
         for form, _, entries, cols, pos in self.saturation_groups:
             f[:, cols] = form.apply(adstocked[:, cols], {p: nat[e][pos] for p, e in entries.items()})
@@ -344,11 +356,7 @@ class MediaModel:
             w = form.weights({p: nat[:, e] for p, e in entries.items()}, lags, self.max_lags[idx])
             w = w * self.lag_mask[:, None, idx]
             w_all[:, :, idx] = w / np.maximum(w.sum(axis=0, keepdims=True), 1e-300)
-        x = self.inputs.spend  # (T, K)
-        w_col = w_all[:, :, self.col]  # (L + 1, D, K)
-        adstocked = w_col[0][:, None, :] * x[None, :, :]
-        for lag in range(1, min(w_col.shape[0], x.shape[0])):
-            adstocked[:, lag:, :] += w_col[lag][:, None, :] * x[None, :-lag, :]
+        adstocked = self.adstock(w_all[:, :, self.col])  # (D, T, K)
         f = np.empty_like(adstocked)
         for form, _, entries, cols, pos in self.saturation_groups:
             f[:, :, cols] = form.apply(adstocked[:, :, cols], {p: nat[:, e][:, pos][:, None, :] for p, e in entries.items()})

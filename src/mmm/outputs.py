@@ -329,7 +329,7 @@ def _national_summary(ingredients: pd.DataFrame, channel_settings: pd.DataFrame,
     for channel, g in ingredients.groupby("channel", sort=True):
         spend = g["spend"].sum()
         contrib = g["contribution"].sum()
-        draws = np.sum(np.vstack(g["contribution_draws"].to_list()), axis=0)  # markets' draws are independent
+        draws = np.sum(np.vstack(g["contribution_draws"].to_list()), axis=0)  # markets independent (posterior_draws)
         lo, hi = np.quantile(draws, [lo_q, hi_q])
         lo, hi = min(lo, contrib), max(hi, contrib)
         safe = spend if spend > 0 else np.nan

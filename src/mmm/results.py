@@ -13,9 +13,12 @@ folds and a few fit statistics, plus two pieces of metadata:
 
 The stored form is one JSON document per market (``FitResult.to_json``): floats round-trip exactly, so a
 restored result gives bit-identical tables. The posterior draws, nine tenths of a document when written out,
-are stored only when they are not the seeded Laplace draws ``posterior_draws(z, cov, n_draws, seed)``; those
-(every fit of ``mmm.engine.fit_market``) are drawn again on restore, identical to the bit, so the stored fit
-of 1,000 markets is about 40 MB instead of 370 MB and every model that reads it needs that much less memory.
+are stored only when they are not the seeded Laplace draws ``posterior_draws(z, cov, n_draws, seed, market)``;
+those (every fit of ``mmm.engine.fit_market``) are drawn again on restore, identical to the bit, so the stored
+fit of 1,000 markets is about 40 MB instead of 370 MB and every model that reads it needs that much less memory.
+The draws' random stream depends on the seed and on the market's name (draws rule ``laplace_by_market``), so
+two markets' draws are independent and the national outputs, which add the markets' draws up, get the right
+width. Fits stored under the older rule ``laplace`` (one stream for every market) are still read with it.
 """
 
 from __future__ import annotations
@@ -34,12 +37,23 @@ from mmm.transforms import Prior
 SCHEMA_VERSION = 4  # 1 was the unversioned MarketFit.state() of mmm_fit_state; 3 adds the holdout forecast;
 # 4 stores the draws only when they are not the seeded Laplace draws (``draws_rule``)
 READABLE_VERSIONS = (3, 4)  # version 3 documents always carry their draws
-LAPLACE_DRAWS = "laplace"
+LAPLACE_DRAWS = "laplace"  # one random stream for every market (fits stored before the market's name was used)
+LAPLACE_MARKET_DRAWS = "laplace_by_market"  # the stream of the seed and the market's name
 
 
-def posterior_draws(z: np.ndarray, cov: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """``n`` draws from N(z, cov), deterministic in ``seed``."""
-    rng = np.random.default_rng(seed + 1)
+def posterior_draws(z: np.ndarray, cov: np.ndarray, n: int, seed: int, market: str | None = None) -> np.ndarray:
+    """``n`` draws from N(z, cov), deterministic in ``seed`` and ``market``.
+
+    With ``market`` the stream is seeded by (seed, a hash of the market's name), so different markets' draws are
+    independent: a national total of the markets' draws then has the spread of a sum of independent errors. Without
+    it every market with the same seed and size draws the same standard normals (rule ``laplace``, read only for fits
+    stored that way), which made the markets' errors move together in the national outputs.
+    """
+    if market is None:
+        rng = np.random.default_rng(seed + 1)
+    else:
+        key = int.from_bytes(hashlib.sha256(str(market).encode()).digest()[:8], "little")
+        rng = np.random.default_rng([seed + 1, key])
     chol = np.linalg.cholesky(cov + 1e-12 * np.eye(len(z)))
     return z + rng.normal(size=(n, len(z))) @ chol.T
 
@@ -117,12 +131,12 @@ class FitResult:
         cv = None
         if self.cv is not None:
             cv = self.cv.assign(test_start=self.cv["test_start"].astype(str)).to_dict(orient="list")
-        laplace = self.draws_are_laplace()
+        rule = self.draws_rule()
         return json.dumps({
             "schema_version": SCHEMA_VERSION, "market": self.market, "input_fingerprint": self.input_fingerprint,
             "specs": [asdict(s) for s in self.specs], "config": _config_dict(self.config),
-            "z": self.z.tolist(), "cov": self.cov.tolist(), "draws_rule": LAPLACE_DRAWS if laplace else None,
-            "draws": None if laplace else self.draws.tolist(), "sigma": self.sigma,
+            "z": self.z.tolist(), "cov": self.cov.tolist(), "draws_rule": rule,
+            "draws": None if rule else self.draws.tolist(), "sigma": self.sigma,
             "checks": self.checks.to_dict(orient="list"), "cv": cv, "stats": self.stats,
             "holdout_forecast": None if self.holdout_forecast is None else self.holdout_forecast.tolist(),
             "week_weights": None if self.week_weights is None else self.week_weights.tolist(),
@@ -140,8 +154,8 @@ class FitResult:
         config = FitConfig(**{**doc["config"], "priors": {k: Prior(*v) for k, v in doc["config"].get("priors", {}).items()}})
         z, cov = np.array(doc["z"], dtype=float), np.array(doc["cov"], dtype=float)
         rule = doc.get("draws_rule")
-        if rule == LAPLACE_DRAWS:
-            draws = posterior_draws(z, cov, config.n_draws, config.seed)
+        if rule in (LAPLACE_DRAWS, LAPLACE_MARKET_DRAWS):
+            draws = posterior_draws(z, cov, config.n_draws, config.seed, doc["market"] if rule == LAPLACE_MARKET_DRAWS else None)
         elif rule is None:
             draws = np.array(doc["draws"], dtype=float)
         else:
@@ -159,15 +173,19 @@ class FitResult:
                    week_weights=None if doc.get("week_weights") is None else np.array(doc["week_weights"], dtype=float),
                    schema_version=version)
 
-    def draws_are_laplace(self) -> bool:
-        """Whether ``draws`` are exactly the seeded Laplace draws of ``z`` and ``cov`` (then they are not stored)."""
+    def draws_rule(self) -> str | None:
+        """The rule that redraws ``draws`` exactly from ``z``, ``cov``, the seed (and the market), or None: the draws are
+        then not stored."""
         n = len(self.draws)
         if n != self.config.n_draws or self.draws.ndim != 2 or self.draws.shape[1] != len(self.z):
-            return False
-        try:
-            return bool(np.array_equal(self.draws, posterior_draws(self.z, self.cov, n, self.config.seed)))
-        except np.linalg.LinAlgError:
-            return False
+            return None
+        for rule, market in ((LAPLACE_MARKET_DRAWS, self.market), (LAPLACE_DRAWS, None)):
+            try:
+                if np.array_equal(self.draws, posterior_draws(self.z, self.cov, n, self.config.seed, market)):
+                    return rule
+            except np.linalg.LinAlgError:
+                return None
+        return None
 
     def verify_input(self, data: MarketData, requested_specs: list[ChannelSpec], config: FitConfig) -> None:
         """Raise StaleFitError unless ``data``, the channel settings and the fit settings are the ones fitted."""

@@ -25,7 +25,6 @@ pyspark is imported only inside the Spark-facing functions: the package does not
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import pickle
@@ -84,11 +83,6 @@ class FitContext:
         return cls(tables.channel_specs(channel_settings), config, settings, lift_tests, sufficiency, market_specs)
 
 
-def _stage_one_config(config: FitConfig) -> FitConfig:
-    # as tables.fit_markets: the pool reads only the MAP and its covariance (few draws, no validation)
-    return dataclasses.replace(config, cv_folds=0, holdout_weeks=0, n_draws=20)
-
-
 def _as_in_a_worker(data: MarketData) -> MarketData:
     """A market's data as a worker of the pandas path receives it: through pickle. Unpickled frames are laid out
     column by column in memory, which changes the fit's last bits and, through flat directions of the optimizer,
@@ -117,7 +111,7 @@ def fit_market_frame(model_input: pd.DataFrame, context: FitContext, stage: str 
             return pd.DataFrame(columns=tables.FIT_COLUMNS)
         data = _as_in_a_worker(tables.market_data(model_input, market, context.lift_tests))
         specs = pooling.stage_one_specs(context.specs)
-        result = tables._fit_task((data, specs, _stage_one_config(context.config), market, None))
+        result = tables._fit_task((data, specs, pooling.stage_one_config(context.config), market, None))
         return _fit_row(market, n_weeks, result, None, None, specs, specs)
     if plan == "fail" or (plan == "pool_only" and pool is None):
         return _fit_row(market, n_weeks, None, reason, pool, context.specs, context.specs)

@@ -10,7 +10,6 @@ money is in the reporting currency.
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import json
 import math
 import multiprocessing
@@ -149,8 +148,7 @@ def fit_markets(model_input: pd.DataFrame, channel_settings: pd.DataFrame, lift_
     alone = [m for m in data if plan[m][0] == "fit"]
     if settings.pooling == "partial" and len(alone) >= 2:
         first = runner.map(_fit_task, [(data[m], pooling.stage_one_specs(specs),
-                                        # the pool reads only the MAP and its covariance: few draws, no validation
-                                        dataclasses.replace(config, cv_folds=0, holdout_weeks=0, n_draws=20, n_starts=1), m, None)
+                                        pooling.stage_one_config(config), m, None)
                             for m in alone],
                            Progress("mmm_fit (pooling, stage 1 of 2: each market alone)", len(alone), progress))
         pool = pooling.fit_pool([r for r in first if isinstance(r, FitResult)], specs)

@@ -18,7 +18,7 @@ from mmm.engine import InsufficientDataError
 from mmm.engine import fit_market as fit_result
 from mmm.fit import FitConfig, MarketData, evaluate, prepare_problem
 from mmm.model import ChannelSpec
-from mmm.results import SCHEMA_VERSION, FitResult, StaleFitError
+from mmm.results import SCHEMA_VERSION, FitResult, StaleFitError, posterior_draws
 
 SPECS = [ChannelSpec(c.name, "geometric", c.max_lag, "hill") for c in CHANNELS]
 FAST = FitConfig(n_starts=2, n_draws=200, holdout_weeks=0, cv_folds=0)
@@ -162,7 +162,7 @@ def test_stored_result_refuses_other_input_and_other_schema_versions(fits):
     doc = fit.result.to_json().replace(f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 1')
     with pytest.raises(StaleFitError, match=f"schema version 1, but this package reads versions 3, {SCHEMA_VERSION}"):
         FitResult.from_json(doc)
-    unknown = fit.result.to_json().replace('"draws_rule": "laplace"', '"draws_rule": "nuts"')
+    unknown = fit.result.to_json().replace('"draws_rule": "laplace_by_market"', '"draws_rule": "nuts"')
     with pytest.raises(StaleFitError, match="draws rule 'nuts'"):
         FitResult.from_json(unknown)
 
@@ -170,7 +170,7 @@ def test_stored_result_refuses_other_input_and_other_schema_versions(fits):
 def test_seeded_laplace_draws_are_not_stored_and_are_drawn_again_identically(fits):
     _, fit = fits[23]
     doc = json.loads(fit.result.to_json())
-    assert doc["draws_rule"] == "laplace" and doc["draws"] is None
+    assert doc["draws_rule"] == "laplace_by_market" and doc["draws"] is None
     assert len(fit.result.to_json()) < 0.25 * len(json.dumps({**doc, "draws": fit.result.draws.tolist()}))
     np.testing.assert_array_equal(FitResult.from_json(fit.result.to_json()).draws, fit.result.draws)
     # draws that are not the seeded ones (moved by anything after the fit) are stored as they are
@@ -178,6 +178,11 @@ def test_seeded_laplace_draws_are_not_stored_and_are_drawn_again_identically(fit
     doc = json.loads(moved.to_json())
     assert doc["draws_rule"] is None and len(doc["draws"]) == len(fit.result.draws)
     np.testing.assert_array_equal(FitResult.from_json(moved.to_json()).draws, moved.draws)
+    # a fit stored under the older rule (one random stream for every market) is redrawn with that rule
+    old = dataclasses.replace(fit.result, draws=posterior_draws(fit.result.z, fit.result.cov, len(fit.result.draws),
+                                                                 fit.result.config.seed))
+    assert json.loads(old.to_json())["draws_rule"] == "laplace"
+    np.testing.assert_array_equal(FitResult.from_json(old.to_json()).draws, old.draws)
     # a version-3 document (draws always written out) still reads
     v3 = json.dumps({**{k: v for k, v in doc.items() if k != "draws_rule"}, "schema_version": 3})
     np.testing.assert_array_equal(FitResult.from_json(v3).draws, moved.draws)
@@ -202,6 +207,29 @@ def test_gradient_matches_finite_differences():
         e[i] = h
         numeric = (evaluate(problem, z + e, False).value - evaluate(problem, z - e, False).value) / (2 * h)
         assert grad[i] == pytest.approx(numeric, rel=1e-3, abs=1e-3)
+
+
+def test_media_adstock_is_the_causal_convolution_for_a_point_and_for_draws():
+    """MediaModel.adstock (a batched product over precomputed lags) equals transforms.convolve_lags, lift columns
+    included, for one parameter vector and for every draw of media_draws."""
+    from mmm.transforms import convolve_lags
+
+    truth = simulate_market(26)
+    weeks = np.zeros(len(truth.weeks), dtype=bool)
+    weeks[60:64] = True
+    lt = [dict(experiment_id="e", channel="tv", weeks=weeks, measured=1e5, se=1e4)]
+    problem = prepare_problem(market_data(truth), SPECS, FitConfig(), lt)
+    mm = problem.media_model
+    rng = np.random.default_rng(1)
+    zs = problem.layout.prior_mean + rng.normal(0, 0.5, (5, problem.layout.size))
+    for z in zs:
+        w = mm.weights(mm.natural(z))[:, mm.col]
+        np.testing.assert_allclose(mm.adstock(w), convolve_lags(mm.inputs.spend, w), rtol=1e-12, atol=1e-9)
+    media, beta = mm.media_draws(zs)
+    for d, z in enumerate(zs):
+        one, b = mm.media(z)
+        np.testing.assert_allclose(media[d], one, rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(beta[d], b, rtol=1e-10)
 
 
 def test_lift_tests_reduce_error_of_tested_channels():
@@ -375,6 +403,24 @@ def test_one_corrupted_week_does_not_move_any_roi_out_of_its_clean_interval():
     gaussian = an.roi_interval(fit_market(corrupted, SPECS, dataclasses.replace(config, huber_c=None)))
     move = lambda r: float(((r["estimate"] - clean["estimate"]).abs() / clean["estimate"]).max())  # noqa: E731
     assert move(roi) < move(gaussian)
+
+
+def test_markets_draw_independent_posterior_draws():
+    """Two markets with the same estimates and covariance get different (independent) draws, deterministic per
+    market: added up across markets, as the national outputs do, their errors do not move together."""
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(6, 6))
+    cov = a @ a.T + np.eye(6)
+    z = rng.normal(size=6)
+    one, other = (posterior_draws(z, cov, 4000, 7, m) for m in ("g01", "g02"))
+    np.testing.assert_array_equal(one, posterior_draws(z, cov, 4000, 7, "g01"))
+    corr = [np.corrcoef(one[:, i], other[:, i])[0, 1] for i in range(6)]
+    assert max(abs(c) for c in corr) < 0.06  # 4,000 draws: sd of a null correlation 0.016
+    same = posterior_draws(z, cov, 4000, 7)  # the old rule: every market the same stream
+    np.testing.assert_array_equal(same, posterior_draws(z, cov, 4000, 7))
+    # the sum of two independent markets' draws has sd sqrt(2) times one market's, not 2 times
+    ratio = (one + other).std(axis=0) / one.std(axis=0)
+    np.testing.assert_allclose(ratio, np.sqrt(2), rtol=0.06)
 
 
 def test_posterior_draws_are_centred_on_the_estimates(fits):
