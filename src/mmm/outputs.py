@@ -15,13 +15,14 @@ processes; pandas in, pandas out).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from mmm import analysis as an
-from mmm import tables
+from mmm import pooling, tables
 from mmm.analysis import FittedModel
 from mmm.optimize import optimize_allocation
 from mmm.response import TabulatedResponse
@@ -139,10 +140,36 @@ def _joint(settings: RunSettings) -> bool:
     return settings.budget_weekly is not None and not isinstance(settings.budget_weekly, dict)
 
 
-def _national_ingredients(fm: FittedModel, channel_settings: pd.DataFrame, settings: RunSettings) -> pd.DataFrame:
+def pool_shared_sd(fm: FittedModel, pooling_json: str | None) -> np.ndarray:
+    """Per channel, the sd (log-ROI scale) of the shift the pool centre's own error gives this market's ROI; 0 without
+    a pool.
+
+    The centre is one estimate shared by every market (sd ``centre_sd`` of ``pooling.Pool``), so its error moves every
+    market's ROI the same way, each by its shrinkage weight b = posterior variance / prior variance of its log ROI
+    (normal-normal: the weight of the prior in the posterior mean; a small market leans on the pool, a large one
+    hardly). A market's own draws hold this as independent noise; added up across markets it does not average away.
+    """
+    out = np.zeros(len(fm.channels))
+    if not isinstance(pooling_json, str):
+        return out
+    table = pooling.Pool.from_json(pooling_json).table
+    centre_sd = table[table["parameter"] == "roi"].set_index("channel")["centre_sd"]
+    layout = fm.problem.layout
+    for ci, channel in enumerate(fm.channels):
+        if channel in centre_sd.index:
+            k = layout.index(channel, "roi")
+            weight = min(float(fm.result.cov[k, k]) / float(layout.prior_sd[k]) ** 2, 1.0)
+            out[ci] = weight * float(centre_sd[channel])
+    return out
+
+
+def _national_ingredients(fm: FittedModel, channel_settings: pd.DataFrame, settings: RunSettings,
+                          pooling_json: str | None = None) -> pd.DataFrame:
     """What the cross-market outputs need from one market, per channel: spend, contribution and its draws'
-    sum, current spend and bounds, and the posterior-mean response curve on a grid (a tabulated curve)."""
+    sum, the sd of its share of the pool centre's error (``pool_shared_sd``), current spend and bounds, and the
+    posterior-mean response curve on a grid (a tabulated curve)."""
     current, lower, upper = tables._bounds(fm, channel_settings, settings)
+    shared = pool_shared_sd(fm, pooling_json)
     spend = fm.spend_matrix().sum(axis=0)
     contrib_draws = fm.posterior.media.sum(axis=1)  # (D, C)
     rows = []
@@ -152,7 +179,8 @@ def _national_ingredients(fm: FittedModel, channel_settings: pd.DataFrame, setti
         grid = np.linspace(0.0, top, 2 * GRID_POINTS)
         draws = response.draws.revenue(grid)  # (G, D)
         rows.append(dict(channel=channel, spend=float(spend[ci]), contribution=float(fm.media[:, ci].sum()),
-                         contribution_draws=contrib_draws[:, ci].astype(float), current=float(current[ci]),
+                         contribution_draws=contrib_draws[:, ci].astype(float), shared_sd=float(shared[ci]),
+                         current=float(current[ci]),
                          lower=float(lower[ci]), upper=float(upper[ci]), grid=grid, curve_mean=draws.mean(axis=1),
                          curve_var=draws.var(axis=1)))
     return pd.DataFrame(rows)
@@ -166,7 +194,8 @@ def market_outputs_frame(fm: FittedModel, extra: tuple) -> tuple[pd.DataFrame, p
     channel_settings, lift_tests, scenarios, settings, fit_row = extra
     frames = [t.assign(output=name) for name, t in
               _per_market_tables(fm, channel_settings, lift_tests, scenarios, settings, fit_row).items() if len(t)]
-    ingredients = _national_ingredients(fm, channel_settings, settings).assign(market=fm.market)
+    pooled = fit_row["pooling_json"].iloc[0] if fit_row is not None and "pooling_json" in fit_row and len(fit_row) else None
+    ingredients = _national_ingredients(fm, channel_settings, settings, pooled).assign(market=fm.market)
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), ingredients
 
 
@@ -329,7 +358,7 @@ def _national_summary(ingredients: pd.DataFrame, channel_settings: pd.DataFrame,
     for channel, g in ingredients.groupby("channel", sort=True):
         spend = g["spend"].sum()
         contrib = g["contribution"].sum()
-        draws = np.sum(np.vstack(g["contribution_draws"].to_list()), axis=0)  # markets independent (posterior_draws)
+        draws = national_draws(g, channel, settings.random_seed)
         lo, hi = np.quantile(draws, [lo_q, hi_q])
         lo, hi = min(lo, contrib), max(hi, contrib)
         safe = spend if spend > 0 else np.nan
@@ -344,9 +373,23 @@ def _national_summary(ingredients: pd.DataFrame, channel_settings: pd.DataFrame,
     return out
 
 
+def national_draws(g: pd.DataFrame, channel: str, seed: int) -> np.ndarray:
+    """Draws of a channel's national contribution: the markets' draws (independent, results.posterior_draws) added up,
+    each times exp(s_m d - s_m^2 / 2) for one shared standard normal d per draw (seeded by the seed and the channel):
+    the pool centre's error, common to every market (``pool_shared_sd``; mean-preserving, 0 without a pool)."""
+    draws = np.vstack(g["contribution_draws"].to_list())  # (markets, D)
+    shared = g["shared_sd"].to_numpy(float)[:, None] if "shared_sd" in g else np.zeros((len(g), 1))
+    if np.any(shared > 0):
+        key = int.from_bytes(hashlib.sha256(str(channel).encode()).digest()[:8], "little")
+        d = np.random.default_rng([int(seed), key]).normal(size=draws.shape[1])
+        draws = draws * np.exp(shared * d[None, :] - 0.5 * shared ** 2)
+    return draws.sum(axis=0)
+
+
 def _national_curves(ingredients: pd.DataFrame, level: float, n_points: int = GRID_POINTS) -> pd.DataFrame:
     """National curve of a channel: sum over markets of r_m(x * share_m), share_m the market's share of the
-    channel's current national spend; band from the markets' curve variances (normal approximation)."""
+    channel's current national spend; band from the markets' curve variances plus the square of the pool centre's
+    shared error (sum_m s_m r_m, ``pool_shared_sd``), normal approximation."""
     frames = []
     for channel, g in ingredients.groupby("channel", sort=True):
         total = g["current"].sum()
@@ -355,13 +398,16 @@ def _national_curves(ingredients: pd.DataFrame, level: float, n_points: int = GR
         mean = np.zeros_like(grid)
         var = np.zeros_like(grid)
         slope = np.zeros_like(grid)
+        common = np.zeros_like(grid)  # the pool centre's error, shared by the markets (``pool_shared_sd``)
         for r, s in zip(g.itertuples(), shares):
             x = grid * s
-            mean += np.interp(x, r.grid, r.curve_mean)
+            market_mean = np.interp(x, r.grid, r.curve_mean)
+            mean += market_mean
             var += np.interp(x, r.grid, r.curve_var)
+            common += getattr(r, "shared_sd", 0.0) * market_mean
             slope += s * np.interp(x, r.grid, np.gradient(r.curve_mean, r.grid))
         mean = np.maximum.accumulate(np.maximum(mean - mean[0], 0.0))
-        half = _z(level) * np.sqrt(var)
+        half = _z(level) * np.sqrt(var + common ** 2)
         frames.append(pd.DataFrame({"output": "response_curves", "market": NATIONAL, "channel": channel,
                                     "weekly_spend": grid, "expected_weekly_revenue": mean,
                                     "lower": np.maximum.accumulate(np.maximum(mean - half, 0.0)),

@@ -150,3 +150,42 @@ def test_output_rows_filtered_by_duckdb_equal_the_pandas_selection(long_table, o
     pd.testing.assert_frame_equal(got.astype(str), expected.astype(str))
     with pytest.raises(KeyError, match="no output table 'nope'"):
         dbt_io.output_rows(con.table("long_table"), "nope")
+
+
+def test_national_draws_add_the_pool_centres_shared_error():
+    """Independent market draws add up to sd sqrt(M) sigma; the pool centre's error, common to every market, adds a
+    shared part (mean kept); without a pool (shared_sd 0) the sum is the plain sum."""
+    rng = np.random.default_rng(0)
+    m, d = 20, 4000
+    draws = [100.0 + 10.0 * rng.normal(size=d) for _ in range(m)]
+    g = pd.DataFrame({"contribution_draws": draws, "shared_sd": 0.0})
+    plain = outputs.national_draws(g, "tv", seed=1)
+    np.testing.assert_allclose(plain, np.sum(draws, axis=0))
+    assert plain.std() == pytest.approx(10.0 * np.sqrt(m), rel=0.05)
+    pooled = outputs.national_draws(g.assign(shared_sd=0.1), "tv", seed=1)
+    # each market's contribution moves by about 10% together: sd of the common part 0.1 * 100 * M
+    assert pooled.std() == pytest.approx(np.sqrt((10.0 * np.sqrt(m)) ** 2 + (0.1 * 100.0 * m) ** 2), rel=0.06)
+    assert pooled.mean() == pytest.approx(plain.mean(), rel=0.01)
+    np.testing.assert_array_equal(pooled, outputs.national_draws(g.assign(shared_sd=0.1), "tv", seed=1))
+
+
+def test_pool_shared_sd_is_the_shrinkage_weight_times_the_centres_sd(long_table):
+    """The two-market fixture is pooled: every channel's shared sd is b * centre_sd with b = posterior / prior variance
+    of the market's log ROI, between 0 and the centre's sd; 0 without a pool."""
+    from mmm import pooling
+
+    settings = RunSettings(random_seed=3, cv_folds=0, target_mroi=1.5)
+    model_input = long_input({"aa": simulate_market(51, n_weeks=110), "bb": simulate_market(52, n_weeks=110)})
+    fit = tables.fit_markets(model_input, settings_frame(), None, None, settings, progress=None)
+    fits = tables.load_fitted_markets(fit, model_input, settings_frame(), None, settings)
+    text = fit["pooling_json"].iloc[0]
+    centre = pooling.Pool.from_json(text).table.query("parameter == 'roi'").set_index("channel")["centre_sd"]
+    for fm in fits.values():
+        shared = outputs.pool_shared_sd(fm, text)
+        np.testing.assert_array_equal(outputs.pool_shared_sd(fm, None), 0.0)
+        layout = fm.problem.layout
+        for ci, channel in enumerate(fm.channels):
+            k = layout.index(channel, "roi")
+            b = fm.result.cov[k, k] / layout.prior_sd[k] ** 2
+            assert 0 < shared[ci] <= centre[channel]
+            assert shared[ci] == pytest.approx(min(b, 1.0) * centre[channel])
