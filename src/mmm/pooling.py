@@ -9,7 +9,8 @@ saturation parameters). It is fitted in three stages; the first and last are ind
 (parallel, and the per-market function runs unchanged under Spark's applyInPandas):
 
 1. every market is fitted on its own with a wide ROI prior (sd ``WIDE_ROI_SD`` on the log scale around
-   the configured median), no cross-validation: its estimate is then close to what its data alone say;
+   the configured median), no cross-validation, one start (``stage_one_config``): its estimate is then close to
+   what its data alone say;
 2. ``fit_pool``: per channel and parameter, the centre is the equal-weight mean of the markets'
    estimates, with the configured prior counted as one more market, and the spread its method-of-moments
    estimate, var(estimates) - mean(Laplace variance), floored at ``ROI_SPREAD`` (0.3 on log ROI, about +-35%
