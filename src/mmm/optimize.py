@@ -17,7 +17,6 @@ revenue (mean over draws).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,10 +31,6 @@ from mmm.threads import single_thread_blas
 from mmm.transforms import apply_saturation, saturation_derivative
 
 _ATOL = 1e-9  # relative tolerance used for feasibility and bound checks
-
-
-def _single_threaded_blas() -> AbstractContextManager:
-    return single_thread_blas()
 
 
 @dataclass(frozen=True, eq=False)
@@ -503,7 +498,7 @@ def optimize_allocation(responses: Sequence[Response], current: ArrayLike, lower
     trivial = _trivial(setup)
     if trivial is not None:
         return trivial
-    with _single_threaded_blas():
+    with single_thread_blas():
         best, start_name, solves, concave = _multi_start(setup, seed, n_starts, grid_steps)
     x = _full(setup, best.x)
     method = (f"SLSQP from the budget-grid start ({solves} local solves; every response concave on its range)"

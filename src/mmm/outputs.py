@@ -15,7 +15,6 @@ processes; pandas in, pandas out).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -26,6 +25,7 @@ from mmm import pooling, tables
 from mmm.analysis import FittedModel
 from mmm.optimize import optimize_allocation
 from mmm.response import TabulatedResponse
+from mmm.results import name_key
 from mmm.settings import RunSettings
 
 NATIONAL = "national"
@@ -194,8 +194,7 @@ def market_outputs_frame(fm: FittedModel, extra: tuple) -> tuple[pd.DataFrame, p
     channel_settings, lift_tests, scenarios, settings, fit_row = extra
     frames = [t.assign(output=name) for name, t in
               _per_market_tables(fm, channel_settings, lift_tests, scenarios, settings, fit_row).items() if len(t)]
-    pooled = fit_row["pooling_json"].iloc[0] if fit_row is not None and "pooling_json" in fit_row and len(fit_row) else None
-    ingredients = _national_ingredients(fm, channel_settings, settings, pooled).assign(market=fm.market)
+    ingredients = _national_ingredients(fm, channel_settings, settings, fit_row["pooling_json"].iloc[0]).assign(market=fm.market)
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), ingredients
 
 
@@ -378,10 +377,9 @@ def national_draws(g: pd.DataFrame, channel: str, seed: int) -> np.ndarray:
     each times exp(s_m d - s_m^2 / 2) for one shared standard normal d per draw (seeded by the seed and the channel):
     the pool centre's error, common to every market (``pool_shared_sd``; mean-preserving, 0 without a pool)."""
     draws = np.vstack(g["contribution_draws"].to_list())  # (markets, D)
-    shared = g["shared_sd"].to_numpy(float)[:, None] if "shared_sd" in g else np.zeros((len(g), 1))
+    shared = g["shared_sd"].to_numpy(float)[:, None]
     if np.any(shared > 0):
-        key = int.from_bytes(hashlib.sha256(str(channel).encode()).digest()[:8], "little")
-        d = np.random.default_rng([int(seed), key]).normal(size=draws.shape[1])
+        d = np.random.default_rng([int(seed), name_key(channel)]).normal(size=draws.shape[1])
         draws = draws * np.exp(shared * d[None, :] - 0.5 * shared ** 2)
     return draws.sum(axis=0)
 
@@ -404,7 +402,7 @@ def _national_curves(ingredients: pd.DataFrame, level: float, n_points: int = GR
             market_mean = np.interp(x, r.grid, r.curve_mean)
             mean += market_mean
             var += np.interp(x, r.grid, r.curve_var)
-            common += getattr(r, "shared_sd", 0.0) * market_mean
+            common += r.shared_sd * market_mean
             slope += s * np.interp(x, r.grid, np.gradient(r.curve_mean, r.grid))
         mean = np.maximum.accumulate(np.maximum(mean - mean[0], 0.0))
         half = _z(level) * np.sqrt(var + common ** 2)

@@ -41,6 +41,11 @@ LAPLACE_DRAWS = "laplace"  # one random stream for every market (fits stored bef
 LAPLACE_MARKET_DRAWS = "laplace_by_market"  # the stream of the seed and the market's name
 
 
+def name_key(name: str) -> int:
+    """A stable 64-bit integer of a name (market, channel) for seeding its own random stream with the run's seed."""
+    return int.from_bytes(hashlib.sha256(str(name).encode()).digest()[:8], "little")
+
+
 def posterior_draws(z: np.ndarray, cov: np.ndarray, n: int, seed: int, market: str | None = None) -> np.ndarray:
     """``n`` draws from N(z, cov), deterministic in ``seed`` and ``market``.
 
@@ -49,11 +54,7 @@ def posterior_draws(z: np.ndarray, cov: np.ndarray, n: int, seed: int, market: s
     it every market with the same seed and size draws the same standard normals (rule ``laplace``, read only for fits
     stored that way), which made the markets' errors move together in the national outputs.
     """
-    if market is None:
-        rng = np.random.default_rng(seed + 1)
-    else:
-        key = int.from_bytes(hashlib.sha256(str(market).encode()).digest()[:8], "little")
-        rng = np.random.default_rng([seed + 1, key])
+    rng = np.random.default_rng(seed + 1 if market is None else [seed + 1, name_key(market)])
     chol = np.linalg.cholesky(cov + 1e-12 * np.eye(len(z)))
     return z + rng.normal(size=(n, len(z))) @ chol.T
 

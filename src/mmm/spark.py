@@ -42,6 +42,7 @@ from mmm.fit import FitConfig, MarketData
 from mmm.model import ChannelSpec
 from mmm.results import SCHEMA_VERSION, FitResult
 from mmm.settings import RunSettings
+from mmm.threads import single_thread_blas
 
 MarketSpecs = Callable[[str, MarketData, list[ChannelSpec]], list[ChannelSpec]]
 
@@ -241,7 +242,7 @@ def market_output_frame(fit_row: pd.DataFrame, model_input: pd.DataFrame, contex
     scenarios = context.scenarios
     if scenarios is not None:
         scenarios = scenarios[scenarios["market"].astype(str).str.strip().str.lower() == market]
-    with tables._single_thread():
+    with single_thread_blas():
         fm = tables.load_fitted_markets(fitted, model_input, context.channel_settings, lift_tests, context.settings)[market]
         rows, ingredients = outputs.market_outputs_frame(fm, (context.channel_settings, lift_tests, scenarios,
                                                               context.settings, fitted))

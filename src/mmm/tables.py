@@ -46,10 +46,6 @@ FIT_COLUMNS = ["market", "status", "message", "n_weeks", "fit_seconds", "schema_
                "pooling_json", "fit_result_json", "package_version", "channel_priors_json"]
 
 
-def _single_thread():
-    return single_thread_blas()
-
-
 def channel_specs(channel_settings: pd.DataFrame) -> list[ChannelSpec]:
     """ChannelSpec per row of int_channel_settings (a bad kind raises, naming the channel and the allowed kinds)."""
     specs = []
@@ -267,7 +263,7 @@ class _Runner:
         """The results one at a time, in order, as the workers finish them (a caller that writes each away keeps
         only a few in memory)."""
         if self.executor is None:
-            with _single_thread():
+            with single_thread_blas():
                 for x in items:
                     r = fn(x)
                     yield progress.step(r) if progress else r
@@ -290,7 +286,7 @@ def load_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
     """
     config, specs = FitConfig.from_settings(settings), channel_specs(channel_settings)
     fits = {}
-    with _single_thread():
+    with single_thread_blas():
         for r in fit_table[fit_table["status"] == "fitted"].itertuples():
             result = FitResult.from_json(r.fit_result_json)
             data = market_data(model_input, r.market, lift_tests)
@@ -335,13 +331,13 @@ def imap_fitted_markets(fit_table: pd.DataFrame, model_input: pd.DataFrame, chan
 def _map_task(args):
     fn, market, fit_row, model_input, channel_settings, lift_tests, settings, extra = args
     fits = load_fitted_markets(fit_row, model_input, channel_settings, lift_tests, settings)
-    with _single_thread():
+    with single_thread_blas():
         return fn(fits[market], extra)
 
 
 def _per_market(fits: Mapping[str, FittedModel], table, columns: list[str]) -> pd.DataFrame:
     frames = []
-    with _single_thread():
+    with single_thread_blas():
         for market, fm in fits.items():
             frame = table(fm)
             frame.insert(0, "market", market)
@@ -458,7 +454,7 @@ def optimal_allocation_table(fits: Mapping[str, FittedModel], channel_settings: 
     joint = budget_setting is not None and not isinstance(budget_setting, Mapping)
     groups = [list(fits)] if joint else [[m] for m in fits]
     frames = []
-    with _single_thread():
+    with single_thread_blas():
         for markets in groups:
             members = [(m, ci) for m in markets for ci in range(len(fits[m].channels))]
             current, lower, upper = (np.concatenate(parts) for parts in
@@ -533,7 +529,7 @@ def target_budget_table(fits: Mapping[str, FittedModel], channel_settings: pd.Da
                         settings: RunSettings) -> pd.DataFrame:
     """Target modes (vars target_revenue_weekly / target_mroi): the budget that meets each target per market."""
     rows = []
-    with _single_thread():
+    with single_thread_blas():
         for market, fm in fits.items():
             _, lower, upper = _bounds(fm, channel_settings, settings)
             draws = an.responses(fm, with_draws=True)  # expected revenue = mean over the draws
@@ -569,7 +565,7 @@ def scenarios_table(fits: Mapping[str, FittedModel], scenarios: pd.DataFrame | N
     sc = scenarios.copy()
     sc["market"] = sc["market"].astype(str).str.strip().str.lower()
     sc["channel"] = sc["channel"].astype(str).str.strip().str.lower()
-    with _single_thread():
+    with single_thread_blas():
         for (name, market), g in sc.groupby(["scenario_name", "market"], sort=True):
             description = "; ".join(dict.fromkeys(g["description"].dropna().astype(str)))
             if market not in fits:

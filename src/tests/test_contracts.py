@@ -169,23 +169,32 @@ def test_national_draws_add_the_pool_centres_shared_error():
     np.testing.assert_array_equal(pooled, outputs.national_draws(g.assign(shared_sd=0.1), "tv", seed=1))
 
 
-def test_pool_shared_sd_is_the_shrinkage_weight_times_the_centres_sd(long_table):
-    """The two-market fixture is pooled: every channel's shared sd is b * centre_sd with b = posterior / prior variance
-    of the market's log ROI, between 0 and the centre's sd; 0 without a pool."""
-    from mmm import pooling
+def test_pool_shared_sd_is_how_far_the_market_follows_the_centre():
+    """pool_shared_sd says each market's log ROI moves with the pool centre by b = posterior / prior variance. Checked
+    against the fit itself: refitting market aa with one channel's prior mean moved by 0.05 moves that channel's MAP by
+    about b * 0.05 (measured 0.03-0.61 across channels; within 0.15 of b each, the Laplace curvature being local);
+    0 without a pool."""
+    import dataclasses
+
+    from mmm import engine, pooling
 
     settings = RunSettings(random_seed=3, cv_folds=0, target_mroi=1.5)
     model_input = long_input({"aa": simulate_market(51, n_weeks=110), "bb": simulate_market(52, n_weeks=110)})
     fit = tables.fit_markets(model_input, settings_frame(), None, None, settings, progress=None)
-    fits = tables.load_fitted_markets(fit, model_input, settings_frame(), None, settings)
+    fm = tables.load_fitted_markets(fit, model_input, settings_frame(), None, settings)["aa"]
     text = fit["pooling_json"].iloc[0]
     centre = pooling.Pool.from_json(text).table.query("parameter == 'roi'").set_index("channel")["centre_sd"]
-    for fm in fits.values():
-        shared = outputs.pool_shared_sd(fm, text)
-        np.testing.assert_array_equal(outputs.pool_shared_sd(fm, None), 0.0)
-        layout = fm.problem.layout
-        for ci, channel in enumerate(fm.channels):
-            k = layout.index(channel, "roi")
-            b = fm.result.cov[k, k] / layout.prior_sd[k] ** 2
-            assert 0 < shared[ci] <= centre[channel]
-            assert shared[ci] == pytest.approx(min(b, 1.0) * centre[channel])
+    shared = outputs.pool_shared_sd(fm, text)
+    np.testing.assert_array_equal(outputs.pool_shared_sd(fm, None), 0.0)
+    roi = fm.problem.layout.roi_index()
+    weights, moved = [], []
+    for ci, spec in enumerate(fm.result.specs):
+        assert 0 < shared[ci] <= centre[spec.name]
+        mean, sd = spec.priors["roi"]
+        specs = [dataclasses.replace(s, priors={**s.priors, "roi": (mean + 0.05, sd)}) if s is spec else s
+                 for s in fm.result.specs]
+        refit = engine.fit_market(fm.data, specs, fm.result.config, "aa")
+        weights.append(shared[ci] / centre[spec.name])
+        moved.append((refit.z[roi[ci]] - fm.result.z[roi[ci]]) / 0.05)
+    np.testing.assert_allclose(moved, weights, atol=0.15)
+    assert np.corrcoef(moved, weights)[0, 1] > 0.9
